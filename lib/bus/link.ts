@@ -1,0 +1,46 @@
+import { EventEmitter } from 'node:events';
+import type { CharFormat } from './wireTiming';
+
+/** How a bus reaches the wire. */
+export type LinkConfig = SerialLinkConfig | TcpLinkConfig;
+
+export interface SerialLinkConfig {
+  kind: 'serial';
+  /** a device path, a /dev/serial/by-id/… link, or a glob such as /dev/ttyUSB* (resolved at every open) */
+  path: string;
+  baudRate: number;
+  format: CharFormat;
+}
+
+export interface TcpLinkConfig {
+  kind: 'tcp';
+  host: string;
+  port: number;
+}
+
+/**
+ * A byte pipe to the wire: a serial port or a TCP socket. Events:
+ * - 'data' (chunk: Buffer)
+ * - 'close' (err?: Error) — the link went away (unplug, reset); not emitted for close()
+ */
+export interface Link extends EventEmitter {
+  readonly config: LinkConfig;
+  readonly isOpen: boolean;
+  /** what was actually opened (the resolved device path, host:port) */
+  readonly description: string;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** resolves once the bytes are handed to the OS (serial: drained) */
+  write(data: Buffer): Promise<void>;
+  /** the underlying socket for Modbus TCP (modbus-serial's TcpPort frames on it); undefined for serial */
+  readonly socket?: import('node:net').Socket;
+}
+
+export abstract class LinkBase extends EventEmitter implements Link {
+  abstract readonly config: LinkConfig;
+  abstract readonly isOpen: boolean;
+  abstract readonly description: string;
+  abstract open(): Promise<void>;
+  abstract close(): Promise<void>;
+  abstract write(data: Buffer): Promise<void>;
+}

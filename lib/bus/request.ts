@@ -1,0 +1,43 @@
+import type { Link } from './link';
+import type { Priority } from './priority';
+
+/** What a transaction sees while it owns the wire. */
+export interface TransactionContext {
+  readonly link: Link;
+  /** response timeout for this transaction, ms */
+  readonly timeoutMs: number;
+  /** aborted when the link closes under the transaction or the bus is shut down */
+  readonly signal: AbortSignal;
+  /**
+   * Subscribe to bytes arriving while this transaction owns the wire; returns the unsubscribe
+   * function. Bytes that arrive between transactions are stale and never reach a transaction.
+   */
+  onData(listener: (chunk: Buffer) => void): () => void;
+  /** write through the bus (traced when the bus trace is on) */
+  write(data: Buffer): Promise<void>;
+  /** records a frame for the trace ("tx"/"rx") when tracing is on; cheap otherwise */
+  trace(direction: 'tx' | 'rx', bytes: Buffer, note?: string): void;
+}
+
+/** One unit of work for the arbiter: exactly one request/reply exchange on the wire. */
+export interface BusRequest<T> {
+  /** who asked (node id); replies go only to their owner */
+  owner: string;
+  /** the unit addressed, e.g. "modbus:10", "kaco:3"; used for reachability and last-success counters */
+  unit?: string;
+  priority: Priority;
+  /** queue deadline, ms from submission: past it the request fails and is never sent */
+  deadlineMs?: number;
+  /** response timeout, ms; default the bus's timeout */
+  timeoutMs?: number;
+  /** identical queued requests with the same key share one transaction and one result */
+  coalesceKey?: string;
+  /** extra silence after this transaction before the next one (KACO needs ~1 s) */
+  pauseAfterMs?: number;
+  /** re-attempts on timeout / CRC / truncated within the deadline; default 0 */
+  retries?: number;
+  /** a probe of an unreachable unit: allowed through while the unit is marked unreachable */
+  probe?: boolean;
+  /** runs the exchange; must settle (the context's timeout is enforced by the arbiter too) */
+  run(ctx: TransactionContext): Promise<T>;
+}
