@@ -16,6 +16,8 @@ export interface TcpLinkConfig {
   kind: 'tcp';
   host: string;
   port: number;
+  /** baud rate of the serial line behind a raw serial server, for the t3.5 silence (default 19200) */
+  lineBaudRate?: number;
 }
 
 /**

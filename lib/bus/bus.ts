@@ -1,0 +1,325 @@
+import { EventEmitter } from 'node:events';
+import type { Link, LinkConfig } from './link';
+import type { BusRequest, TransactionContext } from './request';
+import type { BusCounters, BusSettings, BusState } from './busSettings';
+import { monotonicClock, type Clock } from './clock';
+import { ModbusException, ProtocolError, TransportError } from './errors';
+import { RequestQueue, type QueueEntry } from './requestQueue';
+import { UnitHealth, type UnitPolicy } from './unitHealth';
+import { BusStatistics } from './busStatistics';
+import { preciseDelay } from './preciseDelay';
+import { t35Ms } from './wireTiming';
+import { SerialLink } from './serialLink';
+import { TcpLink } from './tcpLink';
+
+/** Grace the arbiter gives a transaction beyond its own timeout before taking the wire back. */
+const GUARD_MS = 250;
+const REOPEN_INITIAL_MS = 250;
+const REOPEN_MAX_MS = 10000;
+
+export interface BusOptions {
+  clock?: Clock;
+  /** debug log (frame trace, state changes) */
+  log?: (message: string) => void;
+  linkFactory?: (config: LinkConfig) => Link;
+}
+
+export function createLink(config: LinkConfig): Link {
+  return config.kind === 'serial' ? new SerialLink(config) : new TcpLink(config);
+}
+
+/**
+ * One physical bus: its link, and the arbiter that puts exactly one transaction on the wire at
+ * a time, in priority order, with the t3.5 silence (plus any pause) between frames. Emits
+ * 'state' (state, detail) as the link opens, fails and reopens.
+ */
+export class Bus extends EventEmitter {
+  readonly link: Link;
+  private readonly clock: Clock;
+  private readonly log: (message: string) => void;
+  private readonly queue: RequestQueue;
+  private readonly health: UnitHealth;
+  private readonly stats: BusStatistics;
+  private stateValue: BusState = 'closed';
+  private stateDetail = '';
+  private started = false;
+  private closed = false;
+  private inFlight: Promise<void> | undefined;
+  private abortCurrent: AbortController | undefined;
+  private dataListeners = new Set<(chunk: Buffer) => void>();
+  private readyAt = 0;
+  private gate: Promise<void> | undefined;
+  private reopenTimer: NodeJS.Timeout | undefined;
+  private reopenDelay = REOPEN_INITIAL_MS;
+  private txStart = 0;
+  private staleBytes = 0;
+
+  constructor(
+    readonly key: string,
+    readonly settings: BusSettings,
+    options: BusOptions = {},
+  ) {
+    super();
+    this.clock = options.clock ?? monotonicClock;
+    this.log = options.log ?? (() => undefined);
+    this.link = (options.linkFactory ?? createLink)(settings.link);
+    this.queue = new RequestQueue(() => (this.stats.coalesced += 1));
+    this.health = new UnitHealth(this.clock);
+    this.stats = new BusStatistics(this.clock);
+    this.link.on('data', (chunk: Buffer) => this.onLinkData(chunk));
+    this.link.on('close', (err: Error) => this.onLinkLost(err));
+  }
+
+  get state(): BusState {
+    return this.stateValue;
+  }
+
+  get detail(): string {
+    return this.stateDetail;
+  }
+
+  /** The silence every frame must be preceded by on this bus: t3.5 of the line, plus the configured pause. */
+  get silenceMs(): number {
+    const link = this.settings.link;
+    if (this.settings.framing === 'modbus-tcp') return this.settings.pauseMs;
+    const baud = link.kind === 'serial' ? link.baudRate : (link.lineBaudRate ?? 19200);
+    const format = link.kind === 'serial' ? link.format : undefined;
+    return t35Ms(baud, format) + this.settings.pauseMs;
+  }
+
+  /** Opens the link (and keeps reopening it with backoff when it is lost). Idempotent. */
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    void this.openLink();
+  }
+
+  submit<T>(request: BusRequest<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new TransportError('closed', `bus ${this.key} is closed`, request.unit));
+    if (request.unit !== undefined && !request.probe && !this.health.wouldAdmit(request.unit)) {
+      this.stats.failure(new TransportError('unreachable', ''));
+      return Promise.reject(this.unreachableError(request.unit));
+    }
+    const promise = this.queue.add(request, request.deadlineMs ?? this.settings.deadlineMs);
+    this.pump();
+    return promise;
+  }
+
+  setUnitPolicy(prefix: string, policy: Partial<UnitPolicy>): void {
+    this.health.setPolicy(prefix, policy);
+  }
+
+  isUnreachable(unit: string): boolean {
+    return this.health.isUnreachable(unit);
+  }
+
+  counters(): BusCounters {
+    const s = this.stats;
+    return {
+      state: this.stateValue,
+      description: this.link.description,
+      transactions: s.transactions,
+      errors: s.errors,
+      errorsByKind: { ...s.errorsByKind },
+      retries: s.retries,
+      coalesced: s.coalesced,
+      utilisation: s.utilisation(),
+      queueLength: this.queue.length,
+      lastSuccess: { ...s.lastSuccess },
+      lastSuccessAny: s.lastSuccessAny,
+      unreachable: this.health.unreachableUnits(),
+    };
+  }
+
+  /** Monotonic ms (this bus's clock) of the last successful transaction, for health checks. */
+  lastSuccessMonotonic(): number | null {
+    return this.stats.lastSuccessMonotonic;
+  }
+
+  /** Fails everything queued, lets the transaction on the wire finish or abort, and releases the port. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.reopenTimer);
+    this.queue.failAll(new TransportError('closed', `bus ${this.key} was closed`));
+    this.abortCurrent?.abort();
+    await this.inFlight;
+    await this.gate;
+    await this.link.close();
+    this.setState('closed', '');
+    this.removeAllListeners('state');
+  }
+
+  private setState(state: BusState, detail: string): void {
+    if (state === this.stateValue && detail === this.stateDetail) return;
+    this.stateValue = state;
+    this.stateDetail = detail;
+    this.log(`bus ${this.key}: ${state}${detail ? ` (${detail})` : ''}`);
+    this.emit('state', state, detail);
+  }
+
+  private async openLink(): Promise<void> {
+    if (this.closed) return;
+    this.setState(this.stateValue === 'reconnecting' ? 'reconnecting' : 'opening', this.stateDetail);
+    try {
+      await this.link.open();
+    } catch (err) {
+      if (this.closed) return;
+      this.setState('reconnecting', (err as Error).message);
+      this.scheduleReopen();
+      return;
+    }
+    if (this.closed) {
+      await this.link.close();
+      return;
+    }
+    this.reopenDelay = REOPEN_INITIAL_MS;
+    this.setState('open', this.link.description);
+    this.pump();
+  }
+
+  private scheduleReopen(): void {
+    clearTimeout(this.reopenTimer);
+    this.reopenTimer = setTimeout(() => void this.openLink(), this.reopenDelay);
+    this.reopenDelay = Math.min(REOPEN_MAX_MS, this.reopenDelay * 2);
+  }
+
+  private onLinkLost(err: Error): void {
+    if (this.closed) return;
+    // What is on the wire fails; what is queued waits for the link until its deadline.
+    this.abortCurrent?.abort(new TransportError('closed', `link lost: ${err.message}`));
+    this.setState('reconnecting', err.message);
+    this.scheduleReopen();
+  }
+
+  private onLinkData(chunk: Buffer): void {
+    if (this.dataListeners.size === 0 && !(this.inFlight && this.settings.framing === 'modbus-tcp')) {
+      this.staleBytes += chunk.length;
+      if (this.settings.trace) this.traceFrame('rx', chunk, 'stale, discarded');
+      return;
+    }
+    if (this.settings.trace) this.traceFrame('rx', chunk);
+    for (const listener of this.dataListeners) listener(chunk);
+  }
+
+  private traceFrame(direction: 'tx' | 'rx', bytes: Buffer, note?: string): void {
+    const at = (this.clock.now() - this.txStart).toFixed(1);
+    this.log(`bus ${this.key} ${direction} +${at} ms ${bytes.toString('hex').replace(/(..)(?!$)/g, '$1 ')}${note ? ` (${note})` : ''}`);
+  }
+
+  private unreachableError(unit: string): TransportError {
+    const wait = Math.ceil(this.health.msUntilProbe(unit) / 1000);
+    return new TransportError('unreachable', `${unit} is not answering; next probe in ${wait} s`, unit);
+  }
+
+  /** Starts the next transaction if the wire is free, the link open and the silence has passed. */
+  private pump(): void {
+    if (this.inFlight || this.gate || this.closed || !this.link.isOpen) return;
+    const wait = this.readyAt - performance.now();
+    if (wait > 0) {
+      this.gate = preciseDelay(wait).then(() => {
+        this.gate = undefined;
+        this.pump();
+      });
+      return;
+    }
+    const entry = this.queue.take((e) => {
+      const unit = e.request.unit;
+      if (unit === undefined || this.health.admit(unit)) return undefined;
+      this.stats.failure(new TransportError('unreachable', ''));
+      return this.unreachableError(unit);
+    });
+    if (!entry) return;
+    this.inFlight = this.execute(entry).finally(() => {
+      this.inFlight = undefined;
+      this.pump();
+    });
+  }
+
+  private async execute(entry: QueueEntry): Promise<void> {
+    const request = entry.request;
+    const timeoutMs = request.timeoutMs ?? this.settings.timeoutMs;
+    const abort = new AbortController();
+    this.abortCurrent = abort;
+    const listeners = this.dataListeners;
+    const ctx: TransactionContext = {
+      link: this.link,
+      timeoutMs,
+      signal: abort.signal,
+      onData: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      write: (data) => {
+        if (this.settings.trace) this.traceFrame('tx', data);
+        return this.link.write(data);
+      },
+      trace: (direction, bytes, note) => {
+        if (this.settings.trace) this.traceFrame(direction, bytes, note);
+      },
+    };
+    const start = this.clock.now();
+    this.txStart = start;
+    let outcome: { value: unknown } | { error: Error };
+    try {
+      outcome = { value: await guarded(request.run(ctx), timeoutMs + GUARD_MS, abort.signal, request.unit) };
+    } catch (err) {
+      outcome = { error: err instanceof Error ? err : new Error(String(err)) };
+    }
+    const end = this.clock.now();
+    listeners.clear();
+    this.abortCurrent = undefined;
+    this.readyAt = performance.now() + this.silenceMs + (request.pauseAfterMs ?? 0);
+    const unit = request.unit;
+
+    if ('value' in outcome) {
+      if (unit !== undefined) this.health.answered(unit);
+      this.stats.success(unit, start, end);
+      this.queue.settle(entry, undefined, outcome.value);
+      return;
+    }
+    const err = outcome.error;
+    this.stats.failure(err, start, end);
+    const answered = err instanceof ModbusException || err instanceof ProtocolError;
+    if (unit !== undefined) {
+      if (answered) this.health.answered(unit);
+      else if (err instanceof TransportError && err.kind === 'timeout') this.health.missed(unit);
+    }
+    const retryable = err instanceof TransportError && ['timeout', 'crc', 'truncated', 'closed'].includes(err.kind);
+    if (retryable && entry.attempts < (request.retries ?? 0) && !this.closed && !(unit !== undefined && this.health.isUnreachable(unit))) {
+      entry.attempts += 1;
+      this.stats.retries += 1;
+      this.queue.requeueFront(entry, err);
+      return;
+    }
+    this.queue.settle(entry, err);
+  }
+}
+
+/** The transaction's own result, or a timeout/closed error if it overruns or the link goes. */
+function guarded<T>(work: Promise<T>, limitMs: number, signal: AbortSignal, unit?: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      const reason: unknown = signal.reason;
+      reject(reason instanceof TransportError ? reason : new TransportError('closed', 'the link closed during the transaction', unit));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      reject(new TransportError('timeout', `no answer within ${limitMs} ms`, unit));
+    }, limitMs);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

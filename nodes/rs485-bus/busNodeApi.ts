@@ -1,0 +1,14 @@
+import type { Node } from 'node-red';
+import type { Bus } from '../../lib/bus/bus';
+
+/** What an rs485-bus config node offers the nodes that use it. */
+export interface Rs485BusConfigNode extends Node {
+  /**
+   * Opens the bus on the first user (shared with any other rs485-bus node naming the same
+   * port) and pushes its state to the user's status. Throws ConfigError on a bad setting or a
+   * port already used with other line settings.
+   */
+  register(user: Node): Bus;
+  /** Forgets the user; the port is released when the last user of the physical port leaves. */
+  deregister(user: Node): Promise<void>;
+}
