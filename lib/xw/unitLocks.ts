@@ -1,0 +1,74 @@
+/**
+ * Two commands for the same units never interleave their writes: a command holds its units from
+ * its first read to its last, and a second command for any of them waits, first come first
+ * served, within its own deadline. Commands for disjoint units run side by side.
+ */
+export type Release = () => void;
+
+interface Waiter {
+  units: readonly number[];
+  grant(release: Release): void;
+  fail(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class LockWaitError extends Error {
+  override readonly name = 'LockWaitError';
+}
+
+export class UnitLocks {
+  private readonly held = new Set<number>();
+  private waiters: Waiter[] = [];
+
+  /** Resolves with the release function once every unit is free, or rejects after `timeoutMs`. */
+  acquire(units: readonly number[], timeoutMs: number): Promise<Release> {
+    return new Promise<Release>((resolve, reject) => {
+      const waiter: Waiter = {
+        units: [...new Set(units)],
+        grant: resolve,
+        fail: reject,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(new LockWaitError(`another command on unit(s) ${waiter.units.join(', ')} did not finish within ${Math.round(timeoutMs)} ms`));
+          this.grantReady();
+        }, Math.max(0, timeoutMs)),
+      };
+      this.waiters.push(waiter);
+      this.grantReady();
+    });
+  }
+
+  /** units held by running commands (for tests and status) */
+  get busyUnits(): number[] {
+    return [...this.held];
+  }
+
+  private grantReady(): void {
+    // earlier waiters keep their units reserved, so a later command cannot overtake them
+    const reserved = new Set<number>();
+    for (const w of [...this.waiters]) {
+      if (w.units.every((u) => !this.held.has(u) && !reserved.has(u))) {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        clearTimeout(w.timer);
+        w.units.forEach((u) => this.held.add(u));
+        let released = false;
+        w.grant(() => {
+          if (released) return;
+          released = true;
+          w.units.forEach((u) => this.held.delete(u));
+          this.grantReady();
+        });
+      } else {
+        w.units.forEach((u) => reserved.add(u));
+      }
+    }
+  }
+}
+
+const registry = new WeakMap<object, UnitLocks>();
+/** The unit locks of one bus (any key object), shared by every command node on it. */
+export function unitLocksFor(key: object): UnitLocks {
+  let l = registry.get(key);
+  if (!l) registry.set(key, (l = new UnitLocks()));
+  return l;
+}
