@@ -128,10 +128,11 @@ export class VerifiedWriter {
         transactions += o.value.transactions;
         rep.before = o.value.readings;
         rep.after = o.value.readings;
-        if (spec.verified(o.value.readings)) {
-          Object.assign(rep, { ok: true, action: 'skipped', ms: elapsed(), reason: `already ${spec.expectation}` });
-        } else if (o.value.readings.operating_mode === OPERATING_MODE.standby && command !== 'operating') {
+        // standby first: a unit in standby ignores commands, whatever its other registers say
+        if (o.value.readings.operating_mode === OPERATING_MODE.standby && command !== 'operating' && command !== 'standby') {
           Object.assign(rep, { action: 'refused', ms: elapsed(), reason: 'unit is in standby (operating_mode reads 2): it ignores every command but "operating"' });
+        } else if (spec.verified(o.value.readings)) {
+          Object.assign(rep, { ok: true, action: 'skipped', ms: elapsed(), reason: `already ${spec.expectation}` });
         } else {
           toWrite.push(r);
         }
