@@ -53,9 +53,9 @@ export class UnitHealth {
     if (!state?.unreachable) return true;
     const now = this.clock.now();
     if (now < state.nextProbeAt) return false;
-    state.nextProbeAt = now + state.backoffMs;
     const policy = this.policyFor(unit);
     state.backoffMs = Math.min(policy.backoffMaxMs, state.backoffMs * policy.backoffFactor);
+    state.nextProbeAt = now + state.backoffMs;
     return true;
   }
 
