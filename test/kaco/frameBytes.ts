@@ -55,3 +55,31 @@ export const GENERIC_COSPHI_I = latin1('\n*03n 20 3X24 4  214.7  1.97   421    0
 
 /** Command 9 whose check byte is CR (type text "1008  " padded like "3002  "). */
 export const TYPE_CHECK_IS_CR = Buffer.concat([withSum('*019 1008   '), latin1('\r')]);
+
+/** CRC-16/X-25 written out bit by bit, so tests do not check the library against itself. */
+export function x25(bytes: Uint8Array): number {
+  let crc = 0xffff;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x8408 : crc >>> 1;
+  }
+  return (crc ^ 0xffff) & 0xffff;
+}
+
+export function byteSum(bytes: Uint8Array): number {
+  let sum = 0;
+  for (const b of bytes) sum += b;
+  return sum & 0xff;
+}
+
+/** A small seeded PRNG (mulberry32) so fuzz runs are repeatable. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
