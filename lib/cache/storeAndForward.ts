@@ -1,0 +1,232 @@
+import { monotonicClock, type Clock } from '../bus/clock';
+import { CacheStore } from './cacheStore';
+import { State } from './cacheSchema';
+import type { CacheQuery } from './cacheQuery';
+import { checkCacheSettings, type CacheSettings } from './cacheSettings';
+import { CACHE_ID_PROPERTY, tokenFor } from './cacheToken';
+import { Forwarder, type ForwarderMode } from './forwarder';
+import { pointsOf, stampTime } from './influxPoints';
+import { decodeMessage, encodeMessage } from './messageCodec';
+import { enforceSizeBound } from './sizeBound';
+
+export interface CacheEvents {
+  /** forward a re-sent message (carries msg._cacheId) */
+  resend(message: Record<string, unknown>): void;
+  warn(text: string): void;
+  /** pending count or mode changed: refresh the status */
+  changed(): void;
+}
+
+export interface CacheStats {
+  pending: number;
+  delivered: number;
+  rejected: number;
+  /** undelivered messages dropped by the size bound since start */
+  dropped: number;
+  /** messages re-sent since start */
+  resent: number;
+  /** seconds since the oldest pending message was stored; 0 when none waits */
+  oldestPendingAgeS: number;
+  sizeMB: number;
+  maxMB: number;
+  mode: ForwarderMode;
+}
+
+export type PointState = 'pending' | 'delivered' | 'rejected';
+export interface QueriedPoint {
+  time: number;
+  measurement: string;
+  fields: Record<string, unknown>;
+  tags: Record<string, string>;
+  state: PointState;
+}
+export type FieldPoint = { time: number; value: unknown } & Record<string, unknown>;
+export interface QueryResult {
+  points: QueriedPoint[] | FieldPoint[];
+  /** true when `limit` cut the answer short */
+  truncated: boolean;
+}
+
+/** Message properties never stored: Node-RED's own id, and our token (set anew on each send). */
+const NOT_STORED: ReadonlySet<string> = new Set(['_msgid', CACHE_ID_PROPERTY]);
+const SIZE_CHECK_EVERY = 50;
+const RETENTION_EVERY_MS = 3600 * 1000;
+const STATE_NAMES: Readonly<Record<number, PointState>> = { [State.Pending]: 'pending', [State.Delivered]: 'delivered', [State.Rejected]: 'rejected' };
+
+export interface Clocks {
+  /** wall clock: stored times, timestamps, retention */
+  wall: Clock;
+  /** monotonic: acknowledgement timeouts, pacing */
+  monotonic: Clock;
+}
+export const SYSTEM_CLOCKS: Clocks = { wall: { now: () => Date.now() }, monotonic: monotonicClock };
+
+/**
+ * The store-and-forward cache: each message is written to the SQLite file (on disk when put()
+ * returns), forwarded, and kept pending until the database node's complete acknowledges it;
+ * pending messages are re-sent by the Forwarder. Housekeeping keeps retention and the size bound.
+ */
+export class StoreAndForward {
+  private readonly store: CacheStore;
+  private readonly forwarder: Forwarder;
+  private readonly settings: CacheSettings;
+  private putsSinceSizeCheck = 0;
+  private lastRetentionAt: number;
+  private nearFullWarned = false;
+  private dropped = 0;
+  private resent = 0;
+  private readonly housekeepingTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly ownerId: string,
+    settings: CacheSettings,
+    private readonly events: CacheEvents,
+    private readonly clocks: Clocks = SYSTEM_CLOCKS,
+  ) {
+    this.settings = checkCacheSettings({ ...settings });
+    this.store = CacheStore.open(this.settings.file);
+    if (this.store.recoveredFromCrash) events.warn(`cache file ${this.store.path}: removed a lock left by a crash; the last unfinished write was rolled back`);
+    this.lastRetentionAt = Number.NEGATIVE_INFINITY;
+    this.housekeep();
+    this.forwarder = new Forwarder({
+      store: this.store,
+      resend: (id, stored) => {
+        const msg = decodeMessage(stored.body);
+        msg[CACHE_ID_PROPERTY] = tokenFor(this.ownerId, id);
+        this.resent++;
+        this.events.resend(msg);
+      },
+      ratePerS: this.settings.resendRate,
+      retryIntervalMs: this.settings.retryIntervalS * 1000,
+      ackTimeoutMs: this.settings.ackTimeoutS * 1000,
+      rejectAfter: this.settings.rejectAfter,
+      clock: clocks.monotonic,
+      onRejected: (id, attempts, reason) =>
+        events.warn(`set aside message ${id} after ${attempts} failed deliveries while the database accepted others (kept, not re-sent): ${reason}`),
+      onNoAcknowledgement: () =>
+        events.warn(
+          `no acknowledgement came back within ${this.settings.ackTimeoutS} s: wire a complete node (and a catch node) on the database node back into this cache`,
+        ),
+      onChange: () => events.changed(),
+    });
+    this.housekeepingTimer = setInterval(() => this.housekeep(), 60 * 1000);
+  }
+
+  get file(): string {
+    return this.store.path;
+  }
+
+  /**
+   * Stores msg durably and says whether to forward it now. Stamps the arrival time into the
+   * payload when it has none (stampTime) and sets msg._cacheId. Throws UnstorableMessageError
+   * for a message that cannot be stored exactly; nothing is stored then.
+   */
+  put(msg: Record<string, unknown>): { id: number; forward: boolean } {
+    const now = this.clocks.wall.now();
+    // Encode first, so a message that cannot be stored is refused before it is changed.
+    encodeMessage(msg, NOT_STORED);
+    if (this.settings.stampTime) stampTime(msg, new Date(now));
+    const body = encodeMessage(msg, NOT_STORED);
+    const points = pointsOf(msg, now);
+    const times = points.map((p) => p.time);
+    const measurements = new Set(points.map((p) => p.measurement));
+    const id = this.store.append({
+      body,
+      measurement: measurements.size === 1 ? [...measurements][0] : null,
+      timeFrom: times.length ? Math.min(...times) : now,
+      timeTo: times.length ? Math.max(...times) : now,
+      storedAt: now,
+    });
+    msg[CACHE_ID_PROPERTY] = tokenFor(this.ownerId, id);
+    if (++this.putsSinceSizeCheck >= SIZE_CHECK_EVERY) this.housekeep();
+    const forward = this.forwarder.offer(id);
+    this.events.changed();
+    return { id, forward };
+  }
+
+  /** A complete node reported the message delivered. False when it was not pending any more. */
+  acknowledge(id: number): boolean {
+    const changed = this.forwarder.acknowledged(id, this.clocks.wall.now());
+    this.events.changed();
+    return changed;
+  }
+
+  /** A catch node reported the delivery failed; the message stays pending. */
+  fail(id: number, reason: string): void {
+    this.forwarder.failed(id, reason);
+    this.events.changed();
+  }
+
+  query(q: CacheQuery): QueryResult {
+    const rows = this.store.rowsInRange(q.from, q.to, q.measurement, q.limit + 1);
+    const points: QueriedPoint[] = [];
+    let truncated = rows.length > q.limit;
+    for (const row of rows) {
+      for (const p of pointsOf(decodeMessage(row.body), row.storedAt)) {
+        if (p.time < q.from || p.time > q.to) continue;
+        if (q.measurement !== undefined && p.measurement !== q.measurement) continue;
+        if (q.field !== undefined && !(q.field in p.fields)) continue;
+        points.push({ ...p, state: STATE_NAMES[row.state] ?? 'pending' });
+      }
+    }
+    points.sort((a, b) => a.time - b.time);
+    if (points.length > q.limit) {
+      points.length = q.limit;
+      truncated = true;
+    }
+    if (q.field === undefined) return { points, truncated };
+    const field = q.field;
+    return { points: points.map((p) => ({ ...p.tags, time: p.time, value: p.fields[field] })), truncated };
+  }
+
+  stats(): CacheStats {
+    const counts = this.store.getCounts();
+    const oldest = this.store.oldestPendingStoredAt();
+    return {
+      ...counts,
+      dropped: this.dropped,
+      resent: this.resent,
+      oldestPendingAgeS: oldest === undefined ? 0 : Math.max(0, Math.round((this.clocks.wall.now() - oldest) / 1000)),
+      sizeMB: round3(this.store.usedBytes() / 1e6),
+      maxMB: this.settings.maxMB,
+      mode: this.forwarder.currentMode,
+    };
+  }
+
+  /** Retention (at most hourly) and the size bound; also runs every 50 stored messages. */
+  housekeep(): void {
+    this.putsSinceSizeCheck = 0;
+    const now = this.clocks.wall.now();
+    if (now - this.lastRetentionAt >= RETENTION_EVERY_MS) {
+      this.lastRetentionAt = now;
+      if (this.store.deleteSettledBefore(now - this.settings.retentionDays * 86400000) > 0) this.store.releaseFreePages();
+    }
+    const maxBytes = this.settings.maxMB * 1e6;
+    const r = enforceSizeBound(this.store, maxBytes);
+    if (r.droppedPending > 0) {
+      this.dropped += r.droppedPending;
+      const since = r.oldestDroppedAt === undefined ? '' : `, the oldest stored ${new Date(r.oldestDroppedAt).toISOString()}`;
+      this.events.warn(`cache full (${this.settings.maxMB} MB) of undelivered messages: dropped the ${r.droppedPending} oldest${since}`);
+    }
+    if (r.nearFull && !this.nearFullWarned) {
+      this.nearFullWarned = true;
+      this.events.warn(
+        `cache ${Math.round((r.usedBytes / maxBytes) * 100)} % full (${round3(r.usedBytes / 1e6)} of ${this.settings.maxMB} MB) with undelivered messages: ` +
+          `once full, the oldest undelivered messages will be dropped. Is the database answering?`,
+      );
+    } else if (!r.nearFull) {
+      this.nearFullWarned = false;
+    }
+    if (r.deletedSettled > 0 || r.droppedPending > 0) this.events.changed();
+  }
+
+  close(): void {
+    clearInterval(this.housekeepingTimer);
+    this.forwarder.close();
+    this.store.close();
+  }
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
