@@ -21,18 +21,30 @@ export class UnitLocks {
   private waiters: Waiter[] = [];
 
   /** Resolves with the release function once every unit is free, or rejects after `timeoutMs`. */
-  acquire(units: readonly number[], timeoutMs: number): Promise<Release> {
+  acquire(units: readonly number[], timeoutMs: number, signal?: AbortSignal): Promise<Release> {
     return new Promise<Release>((resolve, reject) => {
+      const onAbort = (): void => {
+        clearTimeout(waiter.timer);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new LockWaitError('cancelled while waiting for another command on the same units'));
+        this.grantReady();
+      };
       const waiter: Waiter = {
         units: [...new Set(units)],
-        grant: resolve,
+        grant: (release) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(release);
+        },
         fail: reject,
         timer: setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
           this.waiters = this.waiters.filter((w) => w !== waiter);
           reject(new LockWaitError(`another command on unit(s) ${waiter.units.join(', ')} did not finish within ${Math.round(timeoutMs)} ms`));
           this.grantReady();
         }, Math.max(0, timeoutMs)),
       };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
       this.grantReady();
     });

@@ -105,6 +105,7 @@ export class VerifiedWriter {
       release = await this.deps.locks.acquire(
         targets.map((t) => t.unit),
         deadlineAt - this.clock.now(),
+        opts.signal,
       );
     } catch (err) {
       for (const r of runs) Object.assign(r.report, { reason: (err as Error).message, ms: elapsed() });

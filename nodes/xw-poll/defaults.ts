@@ -1,0 +1,23 @@
+/** Stored properties of xw-poll and their defaults (docs/flow-schema.md). */
+export const DEFAULTS = {
+  name: '',
+  inverters: [] as string[],
+  interval: 10,
+  energyInterval: 300,
+  shape: 'readings',
+  valueField: 'battery_power',
+  measurement: 'xw',
+};
+
+export const SHAPES = ['readings', 'influxdb', 'influxdb-batch', 'value'] as const;
+export type PayloadShape = (typeof SHAPES)[number];
+
+export interface XwPollConfig {
+  name: string;
+  inverters: string[];
+  interval: number | string;
+  energyInterval: number | string;
+  shape: string;
+  valueField: string;
+  measurement: string;
+}
