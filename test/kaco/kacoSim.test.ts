@@ -1,0 +1,132 @@
+import * as assert from 'node:assert/strict';
+import { decodeReply } from '../../lib/kaco/frameExtractor';
+import { KacoSim } from '../../lib/sim/kacoSim';
+import type { EndpointSpec } from '../../lib/sim/deviceEndpoint';
+import { openRawLine, type RawLine } from './rawLine';
+
+const NOON = (): number => 12;
+const TRANSPORTS: { name: string; endpoint: EndpointSpec }[] = [
+  { name: 'pty', endpoint: { transport: 'pty' } },
+  { name: 'TCP', endpoint: { transport: 'tcp' } },
+];
+
+for (const { name, endpoint } of TRANSPORTS) {
+  describe(`kaco simulator on ${name}`, function () {
+    this.timeout(10000);
+    let sim: KacoSim;
+    let line: RawLine;
+    let hours = 12;
+
+    beforeEach(async () => {
+      hours = 12;
+      sim = await KacoSim.start({
+        endpoint,
+        inverters: [{ address: 1 }, { address: 2, protocol: 'generic' }],
+        latencyMs: 50,
+        timeOfDay: () => hours,
+      });
+      line = await openRawLine(sim);
+    });
+
+    afterEach(async () => {
+      await line.close();
+      await sim.close();
+    });
+
+    it('answers command 0 of an xi with values equal to its state', async () => {
+      line.write('#010\r');
+      const outcome = decodeReply(await line.collect(250), { address: 1, command: '0' });
+      assert.equal(outcome.kind, 'reply');
+      const reply = (outcome as { reply: { fields: unknown } }).reply;
+      assert.deepEqual(reply.fields, sim.snapshot(1).measurements);
+      assert.equal(sim.snapshot(1).measurements.p_ac, 4775);
+    });
+
+    it('answers command 0 of a TL3 in the generic protocol with a valid CRC', async () => {
+      line.write('#020\r\n');
+      const outcome = decodeReply(await line.collect(250), { address: 2, command: '0' });
+      assert.equal(outcome.kind, 'reply');
+      assert.deepEqual((outcome as { reply: { fields: unknown } }).reply.fields, sim.snapshot(2).measurements);
+    });
+
+    it('answers command 3 without header (xi) and with header (TL3), and command 9', async () => {
+      line.write('#013\r');
+      const xi = decodeReply(await line.collect(250), { address: 1, command: '3' });
+      assert.deepEqual((xi as { reply: { fields: unknown } }).reply.fields, sim.snapshot(1).yield);
+      assert.equal((xi as { reply: { address: unknown } }).reply.address, undefined);
+      line.write('#023\r');
+      const tl3 = decodeReply(await line.collect(250), { address: 2, command: '3' });
+      assert.deepEqual((tl3 as { reply: { fields: unknown } }).reply.fields, sim.snapshot(2).yield);
+      line.write('#029\r');
+      const type = decodeReply(await line.collect(250), { address: 2, command: '9' });
+      assert.equal((type as { reply: { type: string } }).reply.type, '086L32');
+    });
+
+    it('stays silent at night, for unknown addresses and for no-answer', async () => {
+      line.write('#050\r');
+      assert.equal((await line.collect(200)).length, 0);
+      sim.injectFault('no-answer', { address: 1, count: 1 });
+      line.write('#010\r');
+      assert.equal((await line.collect(200)).length, 0);
+      hours = 22;
+      line.write('#020\r');
+      assert.equal((await line.collect(200)).length, 0);
+      assert.equal(sim.snapshot(2).awake, false);
+    });
+
+    it('does not answer before turnaround plus 9600-baud wire time', async () => {
+      line.write('#010\r');
+      await line.collect(250);
+      const r = sim.replies(1, '0')[0];
+      assert.ok(r.repliedAt !== null);
+      // 5 request + 66 reply bytes at 10 bits / 9600 baud = 74 ms, + t3.5 + 50 ms turnaround
+      assert.ok(r.wireMs > 74, `wire time ${r.wireMs}`);
+      assert.ok((r.repliedAt as number) - r.arrivedAt >= 50 + 74, `answered after ${(r.repliedAt as number) - r.arrivedAt} ms`);
+    });
+
+    it('commits each fault so the codec sees it', async () => {
+      const expect = { address: 1, command: '0' as const };
+      sim.injectFault('bad-checksum', { address: 1, count: 1 });
+      line.write('#010\r');
+      assert.deepEqual(pick(decodeReply(await line.collect(250), expect)), { kind: 'rejected', badCheck: true });
+      sim.injectFault('garbled', { address: 1, count: 1 });
+      line.write('#010\r');
+      assert.notEqual(decodeReply(await line.collect(250), expect).kind, 'reply');
+      sim.injectFault('glitch-zeros', { address: 1, count: 1 });
+      line.write('#010\r');
+      const glitched = await line.collect(250);
+      assert.equal(glitched[0], 0);
+      assert.equal(decodeReply(glitched, expect).kind, 'reply');
+      sim.injectFault('long-pause', { address: 1, count: 1 });
+      line.write('#010\r');
+      const first = await line.collect(250);
+      assert.equal(decodeReply(first, expect).kind, 'reply', 'checked values before the pause');
+      const rest = await line.collect(400);
+      assert.ok(rest.length > 0, 'the type text comes after the pause');
+      assert.equal((decodeReply(Buffer.concat([first, rest]), expect) as { reply: { type: string } }).reply.type, '5000xi');
+    });
+
+    it('sends a late frame after the next request went out', async () => {
+      const late = await KacoSim.start({ endpoint, inverters: [{ address: 1 }, { address: 3 }], latencyMs: 20, lateMs: 300, timeOfDay: NOON });
+      const l = await openRawLine(late);
+      try {
+        late.injectFault('late', { address: 1, count: 1 });
+        l.write('#010\r');
+        assert.equal((await l.collect(200)).length, 0);
+        l.write('#030\r');
+        const both = await l.collect(400);
+        const outcome = decodeReply(both, { address: 3, command: '0' });
+        assert.equal(outcome.kind, 'reply');
+        assert.equal((outcome as { reply: { address: number } }).reply.address, 3);
+        assert.ok(both.includes(Buffer.from('*010')), 'the late frame of address 1 came in the same window');
+      } finally {
+        await l.close();
+        await late.close();
+      }
+    });
+  });
+}
+
+function pick(outcome: ReturnType<typeof decodeReply>): unknown {
+  return outcome.kind === 'rejected' ? { kind: outcome.kind, badCheck: outcome.badCheck } : outcome;
+}
