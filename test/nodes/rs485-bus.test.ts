@@ -7,7 +7,7 @@ import { RegisterBank } from '../../lib/sim/registerBank';
 import { modbusClientFor } from '../../lib/modbus/modbusClient';
 import { Priority } from '../../lib/bus/priority';
 import type { Rs485BusConfigNode } from '../../nodes/rs485-bus/busNodeApi';
-import rs485BusNode = require('../../nodes/rs485-bus/rs485-bus');
+import rs485BusNode from '../../nodes/rs485-bus/rs485-bus';
 
 function waitFor(cond: () => boolean, ms = 10000): Promise<void> {
   const until = Date.now() + ms;

@@ -39,6 +39,8 @@ describe('flow schema: editor defaults, runtime defaults and docs/flow-schema.md
 
   for (const type of nodeTypes) {
     it(`${type}`, () => {
+      // each node type's compiled defaults, found by folder name
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const runtime = (require(path.join(ROOT, 'dist', 'nodes', type, 'defaults.js')) as { DEFAULTS: Record<string, unknown> }).DEFAULTS;
       const [editor] = readEditorDefinitions(path.join(NODES, type, `${type}.html`)).filter((d) => d.type === type);
       assert.ok(editor, `${type}.html registers ${type} with a literal registerType call`);
