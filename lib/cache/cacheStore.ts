@@ -114,7 +114,7 @@ export class CacheStore {
 
   /** Counts a failed delivery; the attempts so far, or undefined when the message is not pending. */
   recordFailure(id: number, error: string): number | undefined {
-    const row = this.failure.get([error.slice(0, 500), id]) as { attempts: number } | null;
+    const row = first(this.failure.all([error.slice(0, 500), id])) as { attempts: number } | undefined;
     return row ? Number(row.attempts) : undefined;
   }
 
@@ -129,8 +129,8 @@ export class CacheStore {
   }
 
   isPending(id: number): boolean {
-    const row = this.stateOf.get([id]) as { state: number } | null;
-    return row !== null && Number(row.state) === State.Pending;
+    const row = first(this.stateOf.all([id])) as { state: number } | undefined;
+    return row !== undefined && Number(row.state) === State.Pending;
   }
 
   /** Pending messages in id (arrival) order after `afterId`. */
@@ -145,7 +145,7 @@ export class CacheStore {
 
   /** When the oldest pending message was stored (ms since epoch), undefined when none waits. */
   oldestPendingStoredAt(): number | undefined {
-    const row = this.oldestStored.get() as { stored_ms: number } | null;
+    const row = first(this.oldestStored.all()) as { stored_ms: number } | undefined;
     return row ? Number(row.stored_ms) : undefined;
   }
 
@@ -230,6 +230,15 @@ export class CacheStore {
     }
     return total;
   }
+}
+
+/**
+ * First row of a fully stepped statement. Never Statement.get(): node-sqlite3-wasm leaves the
+ * statement unfinished after the first row, which keeps its transaction (and the file lock)
+ * open, and an UPDATE … RETURNING uncommitted.
+ */
+function first<T>(rows: T[]): T | undefined {
+  return rows[0];
 }
 
 function toStored(r: Record<string, unknown>): StoredMessage {
