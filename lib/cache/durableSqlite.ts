@@ -41,10 +41,15 @@ export function openDurableDatabase(file: string, setup: (db: Database) => void)
   const resolved = path.resolve(file);
   if (openFiles.has(resolved)) throw new CacheFileError(`cache file ${resolved} is already open in this process (two cache nodes with one file?)`);
   const dir = path.dirname(resolved);
-  fs.mkdirSync(dir, { recursive: true });
   const lockDir = `${resolved}.lock`;
-  const removedStaleLock = fs.existsSync(lockDir);
-  if (removedStaleLock) fs.rmSync(lockDir, { recursive: true, force: true });
+  let removedStaleLock: boolean;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    removedStaleLock = fs.existsSync(lockDir);
+    if (removedStaleLock) fs.rmSync(lockDir, { recursive: true, force: true });
+  } catch (err) {
+    throw new CacheFileError(`cannot open cache file ${resolved}: ${(err as Error).message}`);
+  }
 
   let db: Database;
   try {

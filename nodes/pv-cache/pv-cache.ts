@@ -33,7 +33,7 @@ export = function register(RED: NodeAPI): void {
       });
     } catch (err) {
       openError = err as Error;
-      node.error(RED._('pv-cache.error.open', { reason: openError.message }));
+      node.error(`${RED._('pv-cache.error.open')}: ${openError.message}`);
       node.status({ fill: 'red', shape: 'ring', text: RED._('pv-cache.status.error') });
     }
 
@@ -69,7 +69,7 @@ export = function register(RED: NodeAPI): void {
     };
 
     node.on('input', (msg: NodeMessage, send: (m: Out) => void, done: (err?: Error) => void) => {
-      if (!cache) return fail(done, new Error(RED._('pv-cache.error.notOpen', { reason: openError?.message ?? '' })));
+      if (!cache) return fail(done, new Error(`${RED._('pv-cache.error.notOpen')}: ${openError?.message ?? ''}`));
       const m = msg as InputMessage;
       const input = classifyInput(m, node.id);
       try {
@@ -81,7 +81,7 @@ export = function register(RED: NodeAPI): void {
             cache.fail(input.id, input.reason);
             break;
           case 'own-error':
-            node.warn(RED._('pv-cache.warn.ownError', { reason: input.reason }));
+            node.warn(`${RED._('pv-cache.warn.ownError')}: ${input.reason}`);
             break;
           case 'stats':
             send([null, statsMessage(), null]);
