@@ -1,0 +1,202 @@
+import type { BusRequest, TransactionContext } from '../bus/request';
+import type { UnitPolicy } from '../bus/unitHealth';
+import { Priority } from '../bus/priority';
+import { ConfigError, ProtocolError, TransportError } from '../bus/errors';
+import type { KacoCommand } from './commands';
+import { FrameExtractor, type ExtractorOutcome, type ReplyExpectation } from './frameExtractor';
+import type { FieldValues, KacoReply, YieldReply } from './frames';
+import { buildRequest, kacoUnit } from './request';
+import { combineSubInverters } from './subInverters';
+
+/** What the client needs of a bus (lib/bus/bus.ts Bus has it). */
+export interface KacoBus {
+  submit<T>(request: BusRequest<T>): Promise<T>;
+  isUnreachable(unit: string): boolean;
+  setUnitPolicy(prefix: string, policy: Partial<UnitPolicy>): void;
+}
+
+export interface KacoClientOptions {
+  /** who asks (node id), for the arbiter */
+  owner: string;
+  /** response time per request: KACO inverters take 50 ms to 2 s to start, and may pause inside a frame */
+  timeoutMs?: number;
+  /** silence after every request: back-to-back requests garble the next one on a KACO bus */
+  pauseAfterMs?: number;
+  /** re-attempts after a checksum error or a truncated frame */
+  retries?: number;
+  /** unanswered requests in a row before an inverter counts as asleep */
+  missesToAsleep?: number;
+  /** how often an asleep inverter is probed */
+  probeEveryMs?: number;
+  /** set when the owner stops: requests still to be sent end at once instead of taking the wire */
+  signal?: AbortSignal;
+}
+
+export const KACO_CLIENT_DEFAULTS = {
+  timeoutMs: 2500,
+  pauseAfterMs: 1000,
+  retries: 0,
+  missesToAsleep: 3,
+  probeEveryMs: 60000,
+} as const;
+
+export interface RequestOptions {
+  priority?: Priority;
+  /** queue deadline, ms */
+  deadlineMs?: number;
+}
+
+export type MeasurementFamily = 'standard' | 'generic' | 'standard000xi';
+
+export interface KacoMeasurement {
+  address: number;
+  family: MeasurementFamily;
+  fields: FieldValues;
+}
+
+const UNIT_PREFIX = 'kaco:';
+
+/**
+ * KACO requests as bus transactions: one request, the reply cut from the bytes that follow it,
+ * then KACO's pause. An inverter that misses `missesToAsleep` answers in a row is marked
+ * unreachable by the bus (reported as asleep) and probed once per `probeEveryMs`; the first
+ * answer wakes it.
+ */
+export class KacoClient {
+  readonly options: Required<Omit<KacoClientOptions, 'signal'>> & { signal?: AbortSignal };
+  /** series 000xi inverters found, read by their sub-inverters from then on */
+  private readonly families = new Map<number, MeasurementFamily>();
+
+  constructor(
+    readonly bus: KacoBus,
+    options: KacoClientOptions,
+  ) {
+    this.options = { ...KACO_CLIENT_DEFAULTS, ...stripUndefined(options), owner: options.owner };
+    const o = this.options;
+    if (!(o.timeoutMs >= 100 && o.timeoutMs <= 60000)) throw new ConfigError(`response timeout must be 100–60000 ms, got ${o.timeoutMs}`);
+    if (!(o.pauseAfterMs >= 0 && o.pauseAfterMs <= 60000)) throw new ConfigError(`pause must be 0–60000 ms, got ${o.pauseAfterMs}`);
+    if (!(Number.isInteger(o.missesToAsleep) && o.missesToAsleep >= 1)) throw new ConfigError(`misses before asleep must be a whole number >= 1, got ${o.missesToAsleep}`);
+    bus.setUnitPolicy(UNIT_PREFIX, { missesToUnreachable: o.missesToAsleep, backoffInitialMs: o.probeEveryMs, backoffMaxMs: o.probeEveryMs, backoffFactor: 1 });
+  }
+
+  /** Marked asleep: missed its answers and waiting for the next probe. */
+  isAsleep(address: number): boolean {
+    return this.bus.isUnreachable(kacoUnit(address));
+  }
+
+  /** Command 0; on a series 000xi, commands 1–3 for its three sub-inverters. */
+  async readMeasurements(address: number, opts: RequestOptions = {}): Promise<KacoMeasurement> {
+    if (this.families.get(address) === 'standard000xi') return this.readSubInverters(address, opts);
+    const reply = await this.request(address, '0', opts);
+    switch (reply.shape) {
+      case 'family000xi':
+        this.families.set(address, 'standard000xi');
+        return this.readSubInverters(address, opts);
+      case 'standard':
+      case 'generic':
+        this.families.set(address, reply.shape);
+        return { address, family: reply.shape, fields: reply.fields };
+      default:
+        throw new ProtocolError(`inverter ${address} answered command 0 with a ${reply.shape} reply`, reply.raw);
+    }
+  }
+
+  /** Command 3: peak power, yield counters (Wh) and hour counters. Series 000xi use 3 for a sub-inverter instead. */
+  async readYield(address: number, opts: RequestOptions = {}): Promise<YieldReply> {
+    if (this.families.get(address) === 'standard000xi') throw new ConfigError(`inverter ${address} is a series 000xi: command 3 reads its third sub-inverter, not its yield`);
+    const reply = await this.request(address, '3', { priority: Priority.Background, ...opts });
+    if (reply.shape !== 'yield') throw new ProtocolError(`inverter ${address} answered command 3 with a ${reply.shape} reply`, reply.raw);
+    return reply;
+  }
+
+  /** Command 9: the type the inverter names itself. */
+  async readType(address: number, opts: RequestOptions = {}): Promise<string> {
+    const reply = await this.request(address, '9', { priority: Priority.Background, ...opts });
+    if (reply.shape !== 'type') throw new ProtocolError(`inverter ${address} answered command 9 with a ${reply.shape} reply`, reply.raw);
+    return reply.type;
+  }
+
+  /** One request and its reply as a bus transaction. Bad input throws before anything is queued. */
+  request(address: number, command: KacoCommand, opts: RequestOptions = {}, subInverter = false): Promise<KacoReply> {
+    const bytes = buildRequest(address, command);
+    const expect: ReplyExpectation = { address, command, subInverter };
+    const unit = kacoUnit(address);
+    return this.bus.submit<KacoReply>({
+      owner: this.options.owner,
+      unit,
+      priority: opts.priority ?? Priority.Poll,
+      deadlineMs: opts.deadlineMs,
+      timeoutMs: this.options.timeoutMs,
+      pauseAfterMs: this.options.pauseAfterMs,
+      retries: this.options.retries,
+      coalesceKey: `${unit}:${command}${subInverter ? ':sub' : ''}`,
+      run: (ctx) => this.transact(ctx, bytes, expect, unit),
+    });
+  }
+
+  private async readSubInverters(address: number, opts: RequestOptions): Promise<KacoMeasurement> {
+    const subs: FieldValues[] = [];
+    for (const command of ['1', '2', '3'] as const) {
+      const reply = await this.request(address, command, opts, true);
+      if (reply.shape !== 'standard000xi') throw new ProtocolError(`inverter ${address} answered command ${command} with a ${reply.shape} reply`, reply.raw);
+      subs.push(reply.fields);
+    }
+    return { address, family: 'standard000xi', fields: combineSubInverters(subs) };
+  }
+
+  private transact(ctx: TransactionContext, request: Buffer, expect: ReplyExpectation, unit: string): Promise<KacoReply> {
+    if (this.options.signal?.aborted) return Promise.reject(new TransportError('cancelled', `${unit}: the reader stopped`, unit));
+    return new Promise<KacoReply>((resolve, reject) => {
+      const extractor = new FrameExtractor(expect);
+      let sent = false;
+      let settled = false;
+      const finish = (settle: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        off();
+        ctx.signal.removeEventListener('abort', onAbort);
+        settle();
+      };
+      const off = ctx.onData((chunk) => {
+        if (!sent) return; // whatever came before our request is not its answer
+        const reply = extractor.push(chunk);
+        if (reply) finish(() => resolve(reply));
+      });
+      const onAbort = (): void => {
+        const reason: unknown = ctx.signal.reason;
+        finish(() => reject(reason instanceof TransportError ? reason : new TransportError('closed', `${unit}: the link closed during the request`, unit)));
+      };
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => {
+        const outcome = extractor.finish();
+        if (outcome.kind === 'reply') finish(() => resolve(outcome.reply));
+        else finish(() => reject(outcomeError(outcome, expect, ctx.timeoutMs, unit)));
+      }, ctx.timeoutMs);
+      sent = true;
+      ctx.trace('tx', request, `KACO #${expect.address} command ${expect.command}`);
+      ctx.write(request).catch((err: unknown) => finish(() => reject(new TransportError('closed', `${unit}: write failed: ${(err as Error).message}`, unit))));
+    });
+  }
+}
+
+/** Why no reply came, as the bus's error kinds: timeouts count as misses, the others show the inverter is awake. */
+function outcomeError(outcome: Exclude<ExtractorOutcome, { kind: 'reply' }>, expect: ReplyExpectation, timeoutMs: number, unit: string): Error {
+  const who = `inverter ${expect.address} (command ${expect.command})`;
+  switch (outcome.kind) {
+    case 'rejected':
+      return outcome.badCheck
+        ? new TransportError('crc', `${who}: reply refused, ${outcome.reason}`, unit)
+        : new ProtocolError(`${who}: reply refused, ${outcome.reason}`);
+    case 'partial':
+      return new TransportError('truncated', `${who}: ${outcome.reason}`, unit);
+    case 'foreign':
+      return new TransportError('timeout', `${who}: no answer within ${timeoutMs} ms (a frame from inverter ${outcome.address}, command ${outcome.command}, came instead: a late answer, dropped)`, unit);
+    case 'none':
+      return new TransportError('timeout', `${who}: no answer within ${timeoutMs} ms`, unit);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

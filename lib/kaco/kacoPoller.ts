@@ -1,0 +1,275 @@
+import { ConfigError, TransportError } from '../bus/errors';
+import { Priority } from '../bus/priority';
+import { isKacoAddress } from './commands';
+import type { FieldValues, YieldText } from './frames';
+import type { KacoClient, MeasurementFamily } from './kacoClient';
+
+/** One inverter to read, and the client of the bus it is on. */
+export interface PollTarget {
+  /** stable id (the kaco-inverter config node's id) */
+  id: string;
+  address: number;
+  name: string;
+  client: KacoClient;
+}
+
+export type CommunicationStatus = 'ok' | 'error' | 'asleep';
+
+/** What one cycle found out about one inverter. */
+export interface InverterResult {
+  id: string;
+  address: number;
+  name: string;
+  status: CommunicationStatus;
+  /** readings (status ok): command 0, plus command 3 in the cycles that read it */
+  fields?: FieldValues;
+  family?: MeasurementFamily;
+  /** command 3 as sent, for the old logger's names and units */
+  yieldAsSent?: YieldText;
+  /** '' when all went well; with status ok it can still say that command 3 failed */
+  errorMessage: string;
+  /** wall-clock ms when the measurement (or the failure) came */
+  at: number;
+}
+
+export interface CycleSummary {
+  cycle: number;
+  /** wall-clock ms at the start */
+  startedAt: number;
+  durationMs: number;
+  ok: number;
+  error: number;
+  asleep: number;
+  /** whether command 3 was read in this cycle */
+  withYield: boolean;
+}
+
+export interface CycleRequest {
+  /** only these addresses (among the targets); all when omitted */
+  addresses?: number[];
+  /** read command 3 this time whatever the cadence says */
+  readYield?: boolean;
+}
+
+/** Timers and clocks, injectable so a benchmark can run an hour in seconds. */
+export interface PollScheduler {
+  /** monotonic ms */
+  now(): number;
+  /** wall-clock ms for timestamps */
+  wallNow(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realScheduler: PollScheduler = {
+  now: () => performance.now(),
+  wallNow: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface PollerOptions {
+  targets: PollTarget[];
+  /** ms from one cycle start to the next; 0: only when triggered */
+  intervalMs: number;
+  /** read command 3 every this many cycles (1: every cycle); 0: never */
+  yieldEvery: number;
+  onResult(result: InverterResult): void;
+  onCycle(summary: CycleSummary): void;
+  scheduler?: PollScheduler;
+}
+
+/** KACO's note: a logger's poll cycle must not be shorter than 1 s. */
+export const MIN_CYCLE_MS = 1000;
+
+/**
+ * Reads a set of KACO inverters in cycles: each inverter's command 0 (and command 3 when due)
+ * one request at a time per bus, so the node never holds more than one request in a bus's
+ * queue; inverters on different buses are read in parallel. A cycle starts every interval (or
+ * on trigger, at most one waiting), never sooner than 1 s after the last one and never while
+ * one runs. An inverter marked asleep fails at once without touching the wire, so it costs the
+ * others nothing; the bus lets one probe through each minute.
+ */
+export class KacoPoller {
+  private readonly scheduler: PollScheduler;
+  private readonly targets: PollTarget[];
+  private cycleCount = 0;
+  private running: Promise<CycleSummary> | undefined;
+  private waiting: { request: CycleRequest; promise: Promise<CycleSummary> } | undefined;
+  private timer: unknown;
+  private lastStart = -Infinity;
+  private stopped = false;
+
+  constructor(private readonly options: PollerOptions) {
+    this.scheduler = options.scheduler ?? realScheduler;
+    if (options.targets.length === 0) throw new ConfigError('no inverters to read');
+    for (const t of options.targets) if (!isKacoAddress(t.address)) throw new ConfigError(`KACO address must be an integer 1–32, got ${String(t.address)}`);
+    const seen = new Map<unknown, Map<number, PollTarget>>();
+    for (const t of options.targets) {
+      const onBus = seen.get(t.client.bus) ?? new Map<number, PollTarget>();
+      const twin = onBus.get(t.address);
+      if (twin) throw new ConfigError(`inverters "${twin.name}" and "${t.name}" both have address ${t.address} on one bus`);
+      onBus.set(t.address, t);
+      seen.set(t.client.bus, onBus);
+    }
+    if (options.intervalMs !== 0 && !(options.intervalMs >= MIN_CYCLE_MS)) throw new ConfigError(`interval must be 0 (on input only) or at least ${MIN_CYCLE_MS} ms, got ${options.intervalMs}`);
+    if (!(Number.isInteger(options.yieldEvery) && options.yieldEvery >= 0)) throw new ConfigError(`command 3 cadence must be a whole number of cycles >= 0, got ${options.yieldEvery}`);
+    this.targets = options.targets;
+  }
+
+  /** Starts the interval (the first cycle at once). No-op with interval 0. */
+  start(): void {
+    if (this.options.intervalMs > 0 && !this.stopped) void this.trigger();
+  }
+
+  /** A cycle now, or right after the running one; at most one waits, later triggers share it. */
+  trigger(request: CycleRequest = {}): Promise<CycleSummary> {
+    if (this.stopped) return Promise.reject(new TransportError('cancelled', 'the KACO reader was stopped'));
+    if (request.addresses) {
+      const known = new Set(this.targets.map((t) => t.address));
+      const unknown = request.addresses.filter((a) => !known.has(a));
+      if (unknown.length > 0) throw new ConfigError(`address ${unknown.join(', ')} is not among the inverters this node reads (${[...known].join(', ')})`);
+    }
+    if (this.waiting) {
+      this.waiting.request = mergeRequests(this.waiting.request, request);
+      return this.waiting.promise;
+    }
+    const entry: { request: CycleRequest; promise: Promise<CycleSummary> } = { request, promise: Promise.resolve() as unknown as Promise<CycleSummary> };
+    entry.promise = (async () => {
+      if (this.running) await this.running.catch(() => undefined);
+      const gap = this.lastStart + MIN_CYCLE_MS - this.scheduler.now();
+      if (gap > 0) await this.sleep(gap);
+      if (this.waiting === entry) this.waiting = undefined;
+      if (this.stopped) throw new TransportError('cancelled', 'the KACO reader was stopped');
+      const cycle = this.runCycle(entry.request);
+      this.running = cycle;
+      try {
+        return await cycle;
+      } finally {
+        if (this.running === cycle) this.running = undefined;
+      }
+    })();
+    this.waiting = entry;
+    return entry.promise;
+  }
+
+  /** No new cycle starts; resolves when the request on the wire (if any) has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.scheduler.clearTimeout(this.timer);
+    this.wakeSleeper?.();
+    await this.running?.catch(() => undefined);
+  }
+
+  private wakeSleeper: (() => void) | undefined;
+
+  /** The wait that keeps cycles 1 s apart; stop() ends it early. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const handle = this.scheduler.setTimeout(() => {
+        this.wakeSleeper = undefined;
+        resolve();
+      }, ms);
+      this.wakeSleeper = () => {
+        this.scheduler.clearTimeout(handle);
+        this.wakeSleeper = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private async runCycle(request: CycleRequest): Promise<CycleSummary> {
+    this.cycleCount += 1;
+    const cycle = this.cycleCount;
+    const start = this.scheduler.now();
+    this.lastStart = start;
+    const startedAt = this.scheduler.wallNow();
+    const every = this.options.yieldEvery;
+    const withYield = request.readYield ?? (every > 0 && (cycle - 1) % every === 0);
+    const wanted = request.addresses ? new Set(request.addresses) : undefined;
+    const targets = this.targets.filter((t) => !wanted || wanted.has(t.address));
+    // one chain per bus: a bus carries one request at a time anyway, buses run side by side
+    const byBus = new Map<unknown, PollTarget[]>();
+    for (const t of targets) byBus.set(t.client.bus, [...(byBus.get(t.client.bus) ?? []), t]);
+    const results: InverterResult[] = [];
+    await Promise.all(
+      [...byBus.values()].map(async (chain) => {
+        for (const target of chain) {
+          if (this.stopped) return;
+          const result = await this.readOne(target, withYield);
+          results.push(result);
+          if (!this.stopped) this.options.onResult(result);
+        }
+      }),
+    );
+    const summary: CycleSummary = {
+      cycle,
+      startedAt,
+      durationMs: this.scheduler.now() - start,
+      ok: results.filter((r) => r.status === 'ok').length,
+      error: results.filter((r) => r.status === 'error').length,
+      asleep: results.filter((r) => r.status === 'asleep').length,
+      withYield,
+    };
+    if (!this.stopped) {
+      this.options.onCycle(summary);
+      this.scheduleNext(start);
+    }
+    return summary;
+  }
+
+  private scheduleNext(lastStart: number): void {
+    const interval = this.options.intervalMs;
+    if (interval <= 0 || this.stopped) return;
+    this.scheduler.clearTimeout(this.timer);
+    const wait = Math.max(0, lastStart + interval - this.scheduler.now());
+    this.timer = this.scheduler.setTimeout(() => {
+      this.timer = undefined;
+      void this.trigger().catch(() => undefined);
+    }, wait);
+  }
+
+  private async readOne(target: PollTarget, withYield: boolean): Promise<InverterResult> {
+    const base = { id: target.id, address: target.address, name: target.name };
+    const client = target.client;
+    // a queue wait covers the other nodes' requests on the bus, and one more of ours at most
+    const deadlineMs = 4 * (client.options.timeoutMs + client.options.pauseAfterMs) + 30000;
+    let measured;
+    try {
+      measured = await client.readMeasurements(target.address, { priority: Priority.Poll, deadlineMs });
+    } catch (err) {
+      const at = this.scheduler.wallNow();
+      if (isAsleep(err, client, target.address)) return { ...base, status: 'asleep', errorMessage: asleepMessage(err, target), at };
+      return { ...base, status: 'error', errorMessage: (err as Error).message, at };
+    }
+    const at = this.scheduler.wallNow();
+    const result: InverterResult = { ...base, status: 'ok', fields: { ...measured.fields }, family: measured.family, errorMessage: '', at };
+    if (withYield && measured.family !== 'standard000xi' && !this.stopped) {
+      try {
+        const y = await client.readYield(target.address, { priority: Priority.Background, deadlineMs });
+        // command 0's yield today is the fresher one
+        result.fields = { ...y.fields, ...result.fields };
+        result.yieldAsSent = y.asSent;
+      } catch (err) {
+        result.errorMessage = `command 3: ${(err as Error).message}`;
+      }
+    }
+    return result;
+  }
+}
+
+function isAsleep(err: unknown, client: KacoClient, address: number): boolean {
+  if (!(err instanceof TransportError)) return false;
+  return err.kind === 'unreachable' || (err.kind === 'timeout' && client.isAsleep(address));
+}
+
+function asleepMessage(err: unknown, target: PollTarget): string {
+  const detail = err instanceof TransportError && err.kind === 'unreachable' ? err.message.replace(/^kaco:\d+ /, '') : `missed ${target.client.options.missesToAsleep} answers in a row`;
+  return `inverter ${target.address} asleep (night or switched off): ${detail}`;
+}
+
+function mergeRequests(a: CycleRequest, b: CycleRequest): CycleRequest {
+  const addresses = a.addresses && b.addresses ? [...new Set([...a.addresses, ...b.addresses])] : undefined;
+  const readYield = a.readYield || b.readYield ? true : undefined;
+  return { addresses, readYield };
+}
