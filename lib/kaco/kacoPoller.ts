@@ -79,6 +79,11 @@ export interface PollerOptions {
   scheduler?: PollScheduler;
 }
 
+interface WaitingCycle {
+  request: CycleRequest;
+  promise: Promise<CycleSummary>;
+}
+
 /** KACO's note: a logger's poll cycle must not be shorter than 1 s. */
 export const MIN_CYCLE_MS = 1000;
 
@@ -95,7 +100,7 @@ export class KacoPoller {
   private readonly targets: PollTarget[];
   private cycleCount = 0;
   private running: Promise<CycleSummary> | undefined;
-  private waiting: { request: CycleRequest; promise: Promise<CycleSummary> } | undefined;
+  private waiting: WaitingCycle | undefined;
   private timer: unknown;
   private lastStart = -Infinity;
   private stopped = false;
@@ -134,23 +139,25 @@ export class KacoPoller {
       this.waiting.request = mergeRequests(this.waiting.request, request);
       return this.waiting.promise;
     }
-    const entry: { request: CycleRequest; promise: Promise<CycleSummary> } = { request, promise: Promise.resolve() as unknown as Promise<CycleSummary> };
-    entry.promise = (async () => {
-      if (this.running) await this.running.catch(() => undefined);
-      const gap = this.lastStart + MIN_CYCLE_MS - this.scheduler.now();
-      if (gap > 0) await this.sleep(gap);
-      if (this.waiting === entry) this.waiting = undefined;
-      if (this.stopped) throw new TransportError('cancelled', 'the KACO reader was stopped');
-      const cycle = this.runCycle(entry.request);
-      this.running = cycle;
-      try {
-        return await cycle;
-      } finally {
-        if (this.running === cycle) this.running = undefined;
-      }
-    })();
-    this.waiting = entry;
+    const entry: WaitingCycle = { request, promise: undefined as unknown as Promise<CycleSummary> };
+    this.waiting = entry; // before the cycle starts: a trigger meanwhile must join this one
+    entry.promise = this.startWhenFree(entry);
     return entry.promise;
+  }
+
+  private async startWhenFree(entry: WaitingCycle): Promise<CycleSummary> {
+    if (this.running) await this.running.catch(() => undefined);
+    const gap = this.lastStart + MIN_CYCLE_MS - this.scheduler.now();
+    if (gap > 0) await this.sleep(gap);
+    if (this.waiting === entry) this.waiting = undefined;
+    if (this.stopped) throw new TransportError('cancelled', 'the KACO reader was stopped');
+    const cycle = this.runCycle(entry.request);
+    this.running = cycle;
+    try {
+      return await cycle;
+    } finally {
+      if (this.running === cycle) this.running = undefined;
+    }
   }
 
   /** No new cycle starts; resolves when the request on the wire (if any) has ended. */

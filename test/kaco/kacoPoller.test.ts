@@ -1,0 +1,89 @@
+import * as assert from 'node:assert/strict';
+import type { Bus } from '../../lib/bus/bus';
+import { ConfigError } from '../../lib/bus/errors';
+import { KacoClient } from '../../lib/kaco/kacoClient';
+import { KacoPoller, type CycleSummary, type InverterResult } from '../../lib/kaco/kacoPoller';
+import { KacoSim } from '../../lib/sim/kacoSim';
+import { openBus, waitFor } from './simBus';
+
+describe('kaco poller against the simulator (TCP)', function () {
+  this.timeout(30000);
+  let sim: KacoSim;
+  let bus: Bus;
+  let client: KacoClient;
+  let poller: KacoPoller | undefined;
+  const results: InverterResult[] = [];
+  const cycles: CycleSummary[] = [];
+
+  beforeEach(async () => {
+    results.length = 0;
+    cycles.length = 0;
+    sim = await KacoSim.start({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }, { address: 2, protocol: 'generic' }, { address: 3 }], latencyMs: 20, timeOfDay: () => 14 });
+    bus = await openBus(sim);
+    client = new KacoClient(bus, { owner: 'poller-test', timeoutMs: 300, pauseAfterMs: 20, probeEveryMs: 60000 });
+  });
+
+  afterEach(async () => {
+    await poller?.stop();
+    poller = undefined;
+    await bus.close();
+    await sim.close();
+  });
+
+  const make = (intervalMs: number, yieldEvery: number): KacoPoller =>
+    new KacoPoller({
+      targets: [1, 2, 3].map((address) => ({ id: `inv${address}`, address, name: `roof ${address}`, client })),
+      intervalMs,
+      yieldEvery,
+      onResult: (r) => results.push(r),
+      onCycle: (c) => cycles.push(c),
+    });
+
+  it('reads every inverter once per cycle, values equal to the simulator, command 3 on its cadence', async () => {
+    poller = make(0, 2);
+    const first = await poller.trigger();
+    assert.deepEqual([first.ok, first.error, first.asleep, first.withYield], [3, 0, 0, true]);
+    for (const r of results) assert.deepEqual(r.fields, { ...sim.snapshot(r.address).yield, ...sim.snapshot(r.address).measurements });
+    results.length = 0;
+    const second = await poller.trigger();
+    assert.equal(second.withYield, false);
+    assert.equal(results.length, 3);
+    for (const r of results) assert.deepEqual(r.fields, sim.snapshot(r.address).measurements);
+    assert.ok(second.startedAt - first.startedAt >= 995, 'cycles at least 1 s apart');
+  });
+
+  it('keeps reading the others while one inverter is silent, then reports it asleep without wire time', async () => {
+    sim.injectFault('no-answer', { address: 2 });
+    poller = make(0, 0);
+    for (let k = 0; k < 5; k++) await poller.trigger();
+    const of = (a: number): string[] => results.filter((r) => r.address === a).map((r) => r.status);
+    assert.deepEqual(of(1), ['ok', 'ok', 'ok', 'ok', 'ok']);
+    assert.deepEqual(of(3), ['ok', 'ok', 'ok', 'ok', 'ok']);
+    assert.deepEqual(of(2), ['error', 'error', 'asleep', 'asleep', 'asleep']);
+    assert.equal(sim.requests.filter((r) => r.address === 2).length, 3, 'no request to the asleep inverter before its probe is due');
+    const asleep = results.filter((r) => r.address === 2 && r.status === 'asleep').pop();
+    assert.match(asleep?.errorMessage ?? '', /asleep.*next probe in \d+ s/);
+    assert.deepEqual(cycles.map((c) => c.asleep), [0, 0, 1, 1, 1]);
+  });
+
+  it('runs on its interval and stops cleanly', async () => {
+    poller = make(1000, 0);
+    poller.start();
+    await waitFor(() => cycles.length >= 2, 5000);
+    await poller.stop();
+    const seen = results.length;
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.equal(results.length, seen, 'nothing after stop');
+  });
+
+  it('refuses bad settings and unknown addresses', () => {
+    const target = { id: 'a', address: 1, name: 'a', client };
+    const base = { onResult: () => undefined, onCycle: () => undefined, yieldEvery: 0 };
+    assert.throws(() => new KacoPoller({ ...base, targets: [], intervalMs: 0 }), ConfigError);
+    assert.throws(() => new KacoPoller({ ...base, targets: [target], intervalMs: 500 }), /at least 1000 ms/);
+    assert.throws(() => new KacoPoller({ ...base, targets: [target, { ...target, id: 'b' }], intervalMs: 0 }), /both have address 1/);
+    assert.throws(() => new KacoPoller({ ...base, targets: [{ ...target, address: 40 }], intervalMs: 0 }), /1–32/);
+    poller = make(0, 0);
+    assert.throws(() => poller?.trigger({ addresses: [9] }), /not among/);
+  });
+});
