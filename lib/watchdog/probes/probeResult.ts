@@ -1,0 +1,5 @@
+/** What one probe of the outside world found. */
+export interface ProbeResult {
+  ok: boolean;
+  detail: string;
+}
