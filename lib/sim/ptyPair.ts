@@ -28,16 +28,35 @@ export interface PtyPair {
 const START_TIMEOUT_MS = 5000;
 const STOP_TIMEOUT_MS = 3000;
 
-/** Every socat still running, so none outlives this process. */
+/**
+ * socat runs under a small shell supervisor that kills it as soon as its stdin — a pipe from
+ * this process — closes (an asynchronous list's stdin is /dev/null, hence fd 3): on stop(), and also when this process dies in any way (even SIGKILL,
+ * when no exit handler runs), so no socat outlives its test. It exits 127 when socat is missing.
+ */
+const SUPERVISOR = `
+command -v socat >/dev/null 2>&1 || exit 127
+exec 3<&0
+socat "$@" </dev/null 3<&- &
+p=$!
+{ read _ <&3; kill $p 2>/dev/null; } &
+w=$!
+exec 3<&-
+wait $p
+s=$?
+kill $w 2>/dev/null
+exit $s
+`;
+
+/** Every supervisor still running, so none outlives this process. */
 const liveProcesses = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // 'exit' handlers may only do synchronous work; kill() is synchronous.
+  // Closing the pipes at exit happens anyway; ending them here is explicit and synchronous.
   process.on('exit', () => {
-    for (const child of liveProcesses) child.kill('SIGKILL');
+    for (const child of liveProcesses) child.stdin?.destroy();
   });
 }
 
@@ -77,11 +96,10 @@ class SocatPtyPair implements PtyPair {
     // A socat killed hard leaves its links behind; they would point at a dead pts.
     for (const link of [this.devicePath, this.clientPath]) fs.rmSync(link, { force: true });
     installExitHook();
-    const child = spawn(
-      'socat',
-      ['-d', '-d', `pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.clientPath}`],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const child = spawn('/bin/sh', ['-c', SUPERVISOR, 'socat-pty-pair', '-d', '-d', `pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.clientPath}`], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    child.stdin?.on('error', () => undefined);
     this.child = child;
     liveProcesses.add(child);
     const forget = (): void => {
@@ -100,7 +118,7 @@ class SocatPtyPair implements PtyPair {
         // keep draining stderr so socat never blocks on a full pipe
         child.stderr?.resume();
         if (err) {
-          child.kill('SIGKILL');
+          child.stdin?.destroy();
           reject(err);
         } else resolve();
       };
@@ -109,11 +127,10 @@ class SocatPtyPair implements PtyPair {
         // socat prints this once both ptys exist and the links are made
         if (stderr.includes('starting data transfer loop')) finish();
       };
-      const onError = (err: NodeJS.ErrnoException): void => {
-        finish(err.code === 'ENOENT' ? new Error('socat is not installed (apt-get install socat)') : err);
-      };
+      const onError = (err: Error): void => finish(err);
       const onExit = (code: number | null, signal: string | null): void => {
-        finish(new Error(`socat exited before the pty pair was ready (code ${code}, signal ${signal}): ${stderr.trim()}`));
+        if (code === 127) finish(new Error('socat is not installed (apt-get install socat)'));
+        else finish(new Error(`socat exited before the pty pair was ready (code ${code}, signal ${signal}): ${stderr.trim()}`));
       };
       const timer = setTimeout(() => finish(new Error(`socat did not set up the pty pair within ${START_TIMEOUT_MS} ms: ${stderr.trim()}`)), START_TIMEOUT_MS);
       child.stderr?.on('data', onData);
@@ -132,7 +149,8 @@ class SocatPtyPair implements PtyPair {
           clearTimeout(timer);
           resolve();
         });
-        child.kill('SIGTERM');
+        // the supervisor kills socat and exits once socat has (its links removed)
+        child.stdin?.destroy();
       });
     }
     this.child = undefined;

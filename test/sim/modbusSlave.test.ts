@@ -206,24 +206,27 @@ for (const { name, transport } of TRANSPORTS) {
     });
 
     it(framing === 'rtu' ? 'counts a request sent sooner than t3.5 after a reply as early' : 'does not count early requests on Modbus TCP', async () => {
-      const raw = await connectRaw(sim, transport);
+      // 1200 baud: t3.5 is 29 ms, so "at once" is early even on a busy machine
+      const slow = await startModbusSlave(bank(), transport, { baudRate: 1200, turnaroundMs: 0 });
+      const raw = await connectRaw(slow, transport);
       try {
         const replyBytes = framing === 'rtu' ? 7 : 11;
         raw.write(readRequest(framing, 1, 100, 1));
         await raw.receive(replyBytes);
-        raw.write(readRequest(framing, 1, 100, 1)); // at once, well inside t3.5 = 3.6 ms
+        raw.write(readRequest(framing, 1, 100, 1)); // at once
         await raw.receive(replyBytes);
-        await new Promise((r) => setTimeout(r, 2 * sim.wire.t35Ms + 5));
+        await new Promise((r) => setTimeout(r, slow.wire.t35Ms + 5));
         raw.write(readRequest(framing, 1, 100, 1)); // after the silence
         await raw.receive(replyBytes);
         const expected = framing === 'rtu' ? [false, true, false] : [false, false, false];
-        assert.deepEqual(sim.requests.map((r) => r.early), expected);
-        assert.equal(sim.earlyRequests, framing === 'rtu' ? 1 : 0);
-        sim.resetStats();
-        assert.equal(sim.earlyRequests, 0);
-        assert.equal(sim.requests.length, 0);
+        assert.deepEqual(slow.requests.map((r) => r.early), expected);
+        assert.equal(slow.earlyRequests, framing === 'rtu' ? 1 : 0);
+        slow.resetStats();
+        assert.equal(slow.earlyRequests, 0);
+        assert.equal(slow.requests.length, 0);
       } finally {
         await raw.close();
+        await slow.close();
       }
     });
 

@@ -18,7 +18,7 @@ export const TRANSPORTS: { name: string; transport: SlaveTransport }[] = [
  * (MBAP) despite its name; raw RTU frames over TCP is its connectTelnet.
  */
 
-export async function connectClient(sim: ModbusSlaveSim, transport: SlaveTransport, timeoutMs = 500): Promise<ModbusRTU> {
+export async function connectClient(sim: ModbusSlaveSim, transport: SlaveTransport, timeoutMs = 1000): Promise<ModbusRTU> {
   const client = new ModbusRTU();
   if (transport.transport === 'pty') await client.connectRTUBuffered(sim.clientPath as string, { baudRate: 9600 });
   else if (transport.framing === 'rtu') await client.connectTelnet('127.0.0.1', { port: sim.port as number });
