@@ -1,5 +1,5 @@
 import { CACHE_ID_PROPERTY, idFromToken } from './cacheToken';
-import { isPlainObject } from './influxPoints';
+import { isPlainObject } from './valueKinds';
 
 /** What a message arriving at the cache's input is. */
 export type CacheInput =
@@ -34,6 +34,6 @@ export function classifyInput(msg: Record<string, unknown>, ownerId: string): Ca
 
 function errorText(error: unknown): string {
   if (isPlainObject(error) && typeof error.message === 'string') return error.message;
-  if (error instanceof Error) return error.message;
+  if (error !== null && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') return (error as Error).message;
   return typeof error === 'string' ? error : JSON.stringify(error) ?? 'error';
 }

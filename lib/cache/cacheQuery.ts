@@ -1,4 +1,4 @@
-import { isPlainObject } from './influxPoints';
+import { isDate, isPlainObject } from './valueKinds';
 
 /** A read of cached points: time range (ms since epoch), optional measurement and field. */
 export interface CacheQuery {
@@ -52,7 +52,7 @@ export function parseCacheQuery(raw: unknown, now: number): CacheQuery {
 /** A time: ms since epoch, a Date, an ISO date text, "now", or relative to now ("-6h", "-30m", "-7d"). */
 function timeSpec(value: unknown, name: string, now: number): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.getTime();
+  if (isDate(value) && !Number.isNaN(value.getTime())) return value.getTime();
   if (typeof value === 'string') {
     if (value === 'now') return now;
     const rel = /^-(\d+(?:\.\d+)?)([smhdw])$/.exec(value);

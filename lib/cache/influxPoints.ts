@@ -1,3 +1,5 @@
+import { isDate, isPlainObject } from './valueKinds';
+
 /**
  * The payload shapes node-red-contrib-influxdb accepts (its influxdb.js, 0.7): `influxdb out`
  * takes a value (field `value`), an object of fields, `[fields, tags]` or
@@ -18,12 +20,6 @@ export interface CachedPoint {
 }
 
 type Fields = Record<string, unknown>;
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 export function shapeOf(payload: unknown): InfluxShape {
   if (typeof payload === 'number' || typeof payload === 'string' || typeof payload === 'boolean') return 'value';
@@ -119,7 +115,7 @@ const PRECISION_TO_MS: Readonly<Record<string, number>> = { n: 1e-6, ns: 1e-6, u
  * to nanoseconds, users often send ms or s).
  */
 export function timeToMs(value: unknown, precision?: string): number | undefined {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
+  if (isDate(value)) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
   let n: number | undefined;
   if (typeof value === 'number') n = value;
   else if (typeof value === 'string') {

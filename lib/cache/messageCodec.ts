@@ -1,3 +1,5 @@
+import { isBytes, isDate, isPlainObject } from './valueKinds';
+
 /**
  * Messages to and from the cache file as JSON text, strictly: a value JSON would silently
  * change (NaN to null, a Date to a string, a function dropped) is either carried exactly
@@ -57,16 +59,15 @@ function toPlain(value: unknown, path: string, ancestors: Map<object, string>): 
   const obj = value as object;
   const seenAt = ancestors.get(obj);
   if (seenAt !== undefined) throw new UnstorableMessageError(path, `a reference back to ${seenAt} (a cycle)`);
-  if (obj instanceof Date) {
+  if (isDate(obj)) {
     if (Number.isNaN(obj.getTime())) throw new UnstorableMessageError(path, 'an invalid Date');
     return { [DATE]: obj.getTime() };
   }
-  if (obj instanceof Uint8Array) return { [BUFFER]: Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64') };
+  if (isBytes(obj)) return { [BUFFER]: Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64') };
   ancestors.set(obj, path);
   try {
     if (Array.isArray(obj)) return obj.map((item, i) => toPlain(item, `${path}[${i}]`, ancestors));
-    const proto = Object.getPrototypeOf(obj);
-    if (proto !== Object.prototype && proto !== null) {
+    if (!isPlainObject(obj)) {
       throw new UnstorableMessageError(path, `a ${(obj as { constructor?: { name?: string } }).constructor?.name || 'non-plain'} object`);
     }
     const out: Record<string, unknown> = {};

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import vm from 'node:vm';
 import { pointsOf, shapeOf, stampTime, timeToMs } from '../../lib/cache/influxPoints';
 
 const AT = new Date('2026-05-01T12:00:00.000Z');
@@ -40,6 +41,13 @@ describe('cache InfluxDB payload shapes', () => {
       { measurement: 'm', fields: { p: 1 }, timestamp: AT },
       { measurement: 'n', fields: { p: 2 }, timestamp: new Date(T0) },
     ]);
+  });
+
+  it('reads shapes and times made in another realm', () => {
+    const msg = vm.runInNewContext("({ measurement: 'pv', payload: [{ p: 1, time: new Date(1480793000000) }, { unit: '1' }] })") as Record<string, unknown>;
+    assert.equal(shapeOf(msg.payload), 'fields-tags');
+    assert.equal(stampTime(msg, AT), false);
+    assert.deepEqual(pointsOf(msg, 0)[0].time, 1480793000000);
   });
 
   it('keeps a time the message already has', () => {

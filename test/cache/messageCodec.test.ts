@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import vm from 'node:vm';
 import { decodeMessage, encodeMessage, UnstorableMessageError } from '../../lib/cache/messageCodec';
 
 const NONE = new Set<string>();
@@ -18,6 +19,16 @@ describe('cache message codec', () => {
     assert.ok(fields.time instanceof Date);
     assert.equal((fields.time as Date).getTime(), Date.parse('2016-12-03T19:22:29.603Z'));
     assert.ok(Buffer.isBuffer(back.raw));
+  });
+
+  it('takes objects and Dates made in another realm (a function node runs in its own vm context)', () => {
+    const foreign = vm.runInNewContext("({ payload: [{ n: 1, time: new Date(5) }, { unit: '1' }], list: [new Uint8Array([1, 2])], odd: new (class Foo {})() })") as Record<string, unknown>;
+    assert.throws(() => encodeMessage(foreign, NONE), /msg\.odd: a Foo object cannot be stored/);
+    delete foreign.odd;
+    const back = decodeMessage(encodeMessage(foreign, NONE));
+    assert.equal(((back.payload as Record<string, unknown>[])[0].time as Date).getTime(), 5);
+    assert.ok((back.payload as Record<string, unknown>[])[0].time instanceof Date);
+    assert.deepEqual([...(back.list as Buffer[])[0]], [1, 2]);
   });
 
   it('keeps user objects that look like its own tags', () => {
