@@ -30,6 +30,8 @@ export interface KacoClientOptions {
   probeEveryMs?: number;
   /** set when the owner stops: requests still to be sent end at once instead of taking the wire */
   signal?: AbortSignal;
+  /** set the bus's policy for KACO units (asleep after misses, probe interval); false for a one-off scan */
+  manageSleep?: boolean;
 }
 
 export const KACO_CLIENT_DEFAULTS = {
@@ -38,12 +40,15 @@ export const KACO_CLIENT_DEFAULTS = {
   retries: 0,
   missesToAsleep: 3,
   probeEveryMs: 60000,
+  manageSleep: true,
 } as const;
 
 export interface RequestOptions {
   priority?: Priority;
   /** queue deadline, ms */
   deadlineMs?: number;
+  /** goes on the wire even while the inverter is marked asleep (a scan) */
+  probe?: boolean;
 }
 
 export type MeasurementFamily = 'standard' | 'generic' | 'standard000xi';
@@ -76,7 +81,7 @@ export class KacoClient {
     if (!(o.timeoutMs >= 100 && o.timeoutMs <= 60000)) throw new ConfigError(`response timeout must be 100–60000 ms, got ${o.timeoutMs}`);
     if (!(o.pauseAfterMs >= 0 && o.pauseAfterMs <= 60000)) throw new ConfigError(`pause must be 0–60000 ms, got ${o.pauseAfterMs}`);
     if (!(Number.isInteger(o.missesToAsleep) && o.missesToAsleep >= 1)) throw new ConfigError(`misses before asleep must be a whole number >= 1, got ${o.missesToAsleep}`);
-    bus.setUnitPolicy(UNIT_PREFIX, { missesToUnreachable: o.missesToAsleep, backoffInitialMs: o.probeEveryMs, backoffMaxMs: o.probeEveryMs, backoffFactor: 1 });
+    if (o.manageSleep) bus.setUnitPolicy(UNIT_PREFIX, { missesToUnreachable: o.missesToAsleep, backoffInitialMs: o.probeEveryMs, backoffMaxMs: o.probeEveryMs, backoffFactor: 1 });
   }
 
   /** Marked asleep: missed its answers and waiting for the next probe. */
@@ -126,6 +131,7 @@ export class KacoClient {
       unit,
       priority: opts.priority ?? Priority.Poll,
       deadlineMs: opts.deadlineMs,
+      probe: opts.probe,
       timeoutMs: this.options.timeoutMs,
       pauseAfterMs: this.options.pauseAfterMs,
       retries: this.options.retries,

@@ -1,0 +1,65 @@
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { isKacoAddress } from '../../lib/kaco/commands';
+import { KacoClient } from '../../lib/kaco/kacoClient';
+import { scanAddresses } from '../../lib/kaco/addressScan';
+import type { Rs485BusConfigNode } from '../rs485-bus/busNodeApi';
+import { DEFAULTS, type KacoInverterConfig } from './defaults';
+import type { KacoInverterConfigNode } from './kacoInverterNodeApi';
+import { kacoBusRefusal } from './kacoBusCheck';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Short enough that 32 silent addresses take about a minute with KACO's 1 s pause. */
+const SCAN_TIMEOUT_MS = 800;
+
+export = function register(RED: NodeAPI): void {
+  function KacoInverterNode(this: Mutable<KacoInverterConfigNode>, config: NodeDef & Partial<KacoInverterConfig>): void {
+    RED.nodes.createNode(this, config);
+    this.busId = String(config.bus ?? DEFAULTS.bus);
+    const raw = config.address === undefined || config.address === '' ? DEFAULTS.address : Number(config.address);
+    this.address = isKacoAddress(raw) ? raw : NaN;
+    if (!isKacoAddress(raw)) this.configError = `KACO address must be an integer 1–32, got ${String(config.address)}`;
+    this.displayName = (config.name ?? '').trim() || `KACO ${String(config.address ?? DEFAULTS.address)}`;
+  }
+
+  RED.nodes.registerType('kaco-inverter', KacoInverterNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+
+  // Editor: which KACO addresses answer command 9 on a deployed bus.
+  RED.httpAdmin.get('/kaco-inverter/scan', RED.auth.needsPermission('kaco-inverter.read'), (req, res) => {
+    const from = Number(req.query.from ?? 1);
+    const to = Number(req.query.to ?? 32);
+    if (!isKacoAddress(from) || !isKacoAddress(to) || to < from) {
+      res.status(400).json({ inverters: [], reason: 'from/to must be KACO addresses 1–32, from <= to' });
+      return;
+    }
+    const busNode = RED.nodes.getNode(String(req.query.bus ?? '')) as Rs485BusConfigNode | null;
+    if (!busNode || typeof busNode.register !== 'function') {
+      res.json({ inverters: [], reason: 'deploy the bus first: the scan uses a running rs485-bus node' });
+      return;
+    }
+    // a stand-in user so the scan opens the bus (and closes it again if no one else uses it)
+    const scanner = { id: `kaco-inverter-scan-${Date.now()}`, status: () => undefined } as unknown as Node;
+    let client: KacoClient;
+    try {
+      const bus = busNode.register(scanner);
+      const refusal = kacoBusRefusal(bus);
+      if (refusal) throw new Error(refusal);
+      client = new KacoClient(bus, { owner: scanner.id, timeoutMs: SCAN_TIMEOUT_MS, manageSleep: false });
+    } catch (err) {
+      void busNode.deregister(scanner);
+      res.json({ inverters: [], reason: (err as Error).message });
+      return;
+    }
+    scanAddresses(client, from, to)
+      .then(
+        (r) =>
+          res.json({
+            inverters: r.found,
+            garbled: r.garbled,
+            reason: r.found.length ? '' : `no inverter answered at ${from}–${to} (at night KACO inverters are switched off)`,
+          }),
+        (err: Error) => res.json({ inverters: [], reason: err.message }),
+      )
+      .finally(() => void busNode.deregister(scanner));
+  });
+};

@@ -1,0 +1,32 @@
+/** Stored properties of kaco-read and their defaults (docs/flow-schema.md). */
+export const DEFAULTS = {
+  name: '',
+  inverters: [] as string[],
+  interval: 10,
+  yieldEvery: 6,
+  timeout: 2500,
+  pause: 1000,
+  sleepAfter: 3,
+  probeInterval: 60,
+  shape: 'fields',
+  measurement: 'kaco',
+  statusMeasurement: 'kaco_communication',
+  pvLoggerNames: false,
+  tags: '{}',
+};
+
+export interface KacoReadConfig {
+  name: string;
+  inverters: string[];
+  interval: number | string;
+  yieldEvery: number | string;
+  timeout: number | string;
+  pause: number | string;
+  sleepAfter: number | string;
+  probeInterval: number | string;
+  shape: string;
+  measurement: string;
+  statusMeasurement: string;
+  pvLoggerNames: boolean | string;
+  tags: string;
+}

@@ -1,0 +1,162 @@
+import * as assert from 'node:assert/strict';
+import { allBuses } from '../../lib/bus/busRegistry';
+import { helper } from '../support/nodeRed';
+import { KacoSim } from '../../lib/sim/kacoSim';
+import { TRANSPORTS } from './simBus';
+import { FAST_READ, KACO_NODES, busPropsFor, payloadOf, startKacoFlow, waitFor, type KacoFlow, type Msg } from './kacoFlow';
+
+const statusesOf = (comm: Msg[], address: number): unknown[] => comm.filter((m) => m.address === address).map((m) => payloadOf(m).last_request_status);
+
+for (const { name, endpoint } of TRANSPORTS) {
+  describe(`kaco-read in Node-RED against the simulator (${name})`, function () {
+    this.timeout(30000);
+    let f: KacoFlow | undefined;
+
+    afterEach(async () => {
+      await f?.close();
+      f = undefined;
+      assert.equal(allBuses().length, 0, 'every bus released after unload');
+    });
+
+    it('sends one message per inverter whose fields equal the simulator state, and ok status', async () => {
+      f = await startKacoFlow({ endpoint, read: { yieldEvery: 1 } });
+      const flow = f;
+      flow.read.receive({ payload: 'go' } as never);
+      await waitFor(() => flow.comm.length >= 3, 15000, 'three status messages');
+      assert.deepEqual(flow.readings.map((m) => m.address), [1, 2, 3]);
+      for (const m of flow.readings) {
+        const snap = flow.sim.snapshot(m.address as number);
+        assert.deepEqual(m.payload, { ...snap.yield, ...snap.measurements }, `inverter ${m.address}`);
+        assert.equal(m.topic, `kaco/${m.address}`);
+        assert.equal(m.measurement, 'kaco');
+        assert.deepEqual(m.tags, { host: 'test-pi', inverter: String(m.address), name: `roof ${m.address}` });
+        assert.equal(typeof m.timestamp, 'number');
+      }
+      assert.deepEqual(flow.comm.map((m) => payloadOf(m)), [1, 2, 3].map(() => ({ last_request_status: 'ok', error_msg: '' })));
+      assert.equal(flow.sim.overlaps, 0, 'one request on the line at a time');
+    });
+
+    it('keeps reading the others on every cycle while one inverter is asleep, and spends no bus time on it', async () => {
+      f = await startKacoFlow({ endpoint, read: { interval: 1 } });
+      const flow = f;
+      flow.sim.injectFault('no-answer', { address: 2 });
+      const cycles = 5;
+      await waitFor(() => statusesOf(flow.comm, 3).length >= cycles, 20000, 'five cycles');
+      assert.deepEqual(statusesOf(flow.comm, 2).slice(0, 5), ['error', 'error', 'asleep', 'asleep', 'asleep']);
+      assert.ok(statusesOf(flow.comm, 1).slice(0, cycles).every((s) => s === 'ok'));
+      assert.ok(statusesOf(flow.comm, 3).slice(0, cycles).every((s) => s === 'ok'));
+      assert.ok(flow.readings.filter((m) => m.address === 1).length >= cycles, 'inverter 1 read every cycle');
+      assert.ok(flow.readings.filter((m) => m.address === 3).length >= cycles, 'inverter 3 read every cycle');
+      assert.equal(flow.sim.requests.filter((r) => r.address === 2).length, 3, 'no request to the asleep inverter before its probe');
+      const asleep = flow.comm.filter((m) => m.address === 2 && payloadOf(m).last_request_status === 'asleep')[0];
+      assert.match(String(payloadOf(asleep).error_msg), /asleep/);
+      // the test helper's RED._ returns keys: "<ok> · <asleep> · time"
+      const cycleStatus = flow.statuses.filter((s) => /status\.ok/.test(s.text ?? '')).pop();
+      assert.match(String(cycleStatus?.text), /^kaco-read\.status\.ok · kaco-read\.status\.asleep · \d\d:\d\d:\d\d$/);
+      assert.equal(cycleStatus?.fill, 'yellow');
+    });
+
+    it('does not attribute a late frame of inverter 1 to inverter 2', async () => {
+      // request to 1 at 0; its late frame due at 20 + 78 + 400 = 498 ms; the request to 2 goes at
+      // 400 (timeout) + 50 (pause) + t3.5, its answer at about 550 ms: the late frame lands in 2's window
+      f = await startKacoFlow({ endpoint, inverters: [{ address: 1 }, { address: 2, ratedPowerW: 2000 }], sim: { lateMs: 400 } });
+      const flow = f;
+      flow.sim.injectFault('late', { address: 1, count: 1 });
+      flow.read.receive({} as never);
+      await waitFor(() => flow.comm.length >= 2, 10000, 'two status messages');
+      const r1 = flow.sim.requests.find((r) => r.address === 1);
+      const r2 = flow.sim.requests.find((r) => r.address === 2);
+      assert.ok(r1?.repliedAt && r2, 'both asked, the late frame sent');
+      const window = `late frame at +${(r1.repliedAt - r1.arrivedAt).toFixed(0)} ms, request to 2 at +${(r2.arrivedAt - r1.arrivedAt).toFixed(0)} ms, its answer at +${(r2.arrivedAt + r2.turnaroundMs + r2.wireMs - r1.arrivedAt).toFixed(0)} ms`;
+      assert.ok(r1.repliedAt > r2.arrivedAt && r1.repliedAt < r2.arrivedAt + r2.turnaroundMs + r2.wireMs, `the late frame arrived while inverter 2 was being asked: ${window}`);
+      assert.deepEqual(statusesOf(flow.comm, 1), ['error']);
+      assert.deepEqual(flow.readings.map((m) => m.address), [2]);
+      assert.deepEqual(flow.readings[0].payload, flow.sim.snapshot(2).measurements);
+      assert.notEqual(payloadOf(flow.readings[0]).p_ac, flow.sim.snapshot(1).measurements.p_ac);
+    });
+  });
+}
+
+describe('kaco-read settings and bad input', function () {
+  this.timeout(20000);
+  let f: KacoFlow | undefined;
+
+  afterEach(async () => {
+    await f?.close();
+    f = undefined;
+  });
+
+  it('writes the old pv_logger names: inverter<address>, communication, temp, p_top, e_all as sent', async () => {
+    f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 4 }], read: { pvLoggerNames: true, yieldEvery: 1, shape: 'batch', tags: '{"host":"pv-strass","region":"europe"}' } });
+    const flow = f;
+    flow.read.receive({} as never);
+    await waitFor(() => flow.comm.length >= 1, 10000, 'a status message');
+    const [point] = flow.readings[0].payload as { measurement: string; fields: Record<string, unknown>; tags: unknown; timestamp: Date }[];
+    const snap = flow.sim.snapshot(4);
+    assert.equal(point.measurement, 'inverter4');
+    assert.deepEqual(point.tags, { host: 'pv-strass', region: 'europe' });
+    assert.ok(point.timestamp instanceof Date);
+    assert.equal(point.fields.temp, snap.measurements.temperature);
+    assert.equal(point.fields.temperature, undefined);
+    assert.equal(point.fields.p_top, snap.yield.p_peak_day);
+    assert.equal(point.fields.e_all, (snap.yield.e_total as number) / 1000, 'kWh as the xi sends it');
+    assert.match(String(point.fields.run_today), /^\d+:\d\d$/);
+    assert.equal(point.fields.u_dc, snap.measurements.u_dc);
+    const [comm] = flow.comm[0].payload as { measurement: string; fields: Record<string, unknown>; tags: unknown }[];
+    assert.equal(comm.measurement, 'communication');
+    assert.deepEqual(comm.fields, { last_request_status: 'ok', error_msg: '' });
+    assert.deepEqual(comm.tags, { host: 'pv-strass', region: 'europe', inverter: '4' });
+  });
+
+  it('influx shape: [fields with time, tags] for influxdb out', async () => {
+    f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }], read: { shape: 'influx' } });
+    const flow = f;
+    flow.read.receive({} as never);
+    await waitFor(() => flow.readings.length >= 1, 10000, 'a reading');
+    const [fields, tags] = flow.readings[0].payload as [Record<string, unknown>, Record<string, unknown>];
+    assert.ok(fields.time instanceof Date);
+    assert.equal(fields.p_ac, flow.sim.snapshot(1).measurements.p_ac);
+    assert.equal(tags.inverter, '1');
+  });
+
+  it('refuses a malformed input message: error, nothing sent to the bus', async () => {
+    f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }] });
+    const flow = f;
+    for (const bad of [{ addresses: [9] }, { addresses: 'one' }, { addresses: [] }, { readYield: 'yes' }]) flow.read.receive(bad as never);
+    await waitFor(() => flow.errors.length >= 4, 5000, 'four errors');
+    assert.match(flow.errors[0], /not among the inverters/);
+    assert.match(flow.errors[1], /msg.addresses/);
+    assert.match(flow.errors[3], /msg.readYield/);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(flow.sim.requests.length, 0, 'nothing reached the wire');
+    assert.equal(flow.readings.length + flow.comm.length, 0);
+  });
+
+  it('refuses an address out of range, a missing bus and a Modbus TCP gateway at deploy', async () => {
+    const sim = await KacoSim.start({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }] });
+    try {
+      const cases: [string, unknown[], RegExp][] = [
+        ['address 40', [{ id: 'bus1', type: 'rs485-bus', ...busPropsFor(sim) }, { id: 'inv', type: 'kaco-inverter', bus: 'bus1', address: 40 }], /1–32/],
+        ['no bus', [{ id: 'inv', type: 'kaco-inverter', bus: 'nope', address: 1 }], /no bus configured/],
+        ['modbus-tcp', [{ id: 'bus1', type: 'rs485-bus', connection: 'modbus-tcp', host: '127.0.0.1', tcpPort: sim.port }, { id: 'inv', type: 'kaco-inverter', bus: 'bus1', address: 1 }], /Modbus TCP gateway/],
+        ['no inverters', [], /no KACO inverter/],
+      ];
+      for (const [what, nodes, expected] of cases) {
+        const readIds = nodes.some((n) => (n as { id: string }).id === 'inv') ? ['inv'] : [];
+        await helper.load(KACO_NODES, [...nodes, { id: 'read', type: 'kaco-read', inverters: readIds, ...FAST_READ, wires: [[], []] }] as never);
+        const read = helper.getNode('read') as NonNullable<ReturnType<typeof helper.getNode>>;
+        const errors: string[] = [];
+        (read as unknown as NodeJS.EventEmitter).on('call:error', (c: { args: unknown[] }) => errors.push(String((c.args[0] as Error)?.message ?? c.args[0])));
+        read.receive({} as never);
+        await waitFor(() => errors.length > 0, 5000, `an error for ${what}`);
+        assert.match(errors[0], expected, what);
+        await helper.unload();
+        assert.equal(allBuses().length, 0, `${what}: no bus left open`);
+      }
+      assert.equal(sim.requests.length, 0, 'nothing reached the wire');
+    } finally {
+      await helper.unload();
+      await sim.close();
+    }
+  });
+});
