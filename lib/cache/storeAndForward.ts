@@ -123,8 +123,7 @@ export class StoreAndForward {
    */
   put(msg: Record<string, unknown>): { id: number; forward: boolean } {
     const now = this.clocks.wall.now();
-    // Encode first, so a message that cannot be stored is refused before it is changed.
-    encodeMessage(msg, NOT_STORED);
+    // A message refused below keeps the stamp; it goes nowhere but to a catch node.
     if (this.settings.stampTime) stampTime(msg, new Date(now));
     const body = encodeMessage(msg, NOT_STORED);
     const points = pointsOf(msg, now);
