@@ -4,9 +4,9 @@ import { ConfigError } from '../bus/errors';
  * The checks a watchdog runs, as stored in the node config (one entry of the editor's list).
  * - internet: TCP connect to host:port, or a DNS query for host (optionally at a given server)
  * - serial: a serial device path or a glob in the file name (/dev/ttyUSB*) exists
- * - bus: the watchdog's rs485-bus had a successful transaction within `withinS`
+ * - bus: the watchdog's rs485-bus had a successful transaction within `within` seconds
  * - flow: the flow sends msg.topic = name with a boolean payload; no update within
- *   `staleAfterS` counts as one failure (and one more for every further `staleAfterS`)
+ *   `staleAfter` seconds counts as one failure (and one more for every further `staleAfter`)
  */
 export type CheckKind = 'internet' | 'serial' | 'bus' | 'flow';
 
@@ -49,20 +49,22 @@ export interface FlowCheckConfig extends CheckBase {
 export type CheckConfig = InternetCheckConfig | SerialCheckConfig | BusCheckConfig | FlowCheckConfig;
 
 /**
- * Defaults of a new list entry, per kind. The editor (pv-watchdog.html, CHECK_DEFAULTS) offers
+ * Defaults of a new list entry, per kind, under the stored names (seconds: interval, within,
+ * staleAfter). The editor (pv-watchdog.html, CHECK_DEFAULTS) offers
  * the same values; test/watchdog/checkDefaults.test.ts keeps the two equal.
  */
 export const CHECK_DEFAULTS = {
-  internet: { mode: 'tcp', host: '1.1.1.1', port: 53, server: '', intervalS: 60, failsToAct: 15 },
-  serial: { path: '/dev/ttyUSB*', intervalS: 60, failsToAct: 10 },
-  bus: { withinS: 900, intervalS: 60, failsToAct: 3 },
-  flow: { staleAfterS: 900, failsToAct: 3 },
+  internet: { mode: 'tcp', host: '1.1.1.1', port: 53, server: '', interval: 60, failsToAct: 15 },
+  serial: { path: '/dev/ttyUSB*', interval: 60, failsToAct: 10 },
+  bus: { within: 900, interval: 60, failsToAct: 3 },
+  flow: { staleAfter: 900, failsToAct: 3 },
 } as const;
 
 const KINDS: readonly CheckKind[] = ['internet', 'serial', 'bus', 'flow'];
 
 /**
- * Validates the editor's list. Values typed into the editor may arrive as strings; numbers are
+ * Validates the editor's list (stored names: interval, within, staleAfter, in seconds) into
+ * check configs. Values typed into the editor may arrive as strings; numbers are
  * parsed here, anything else wrong is a ConfigError naming the entry and the field.
  */
 export function parseChecks(raw: unknown): CheckConfig[] {
@@ -110,7 +112,7 @@ function parseCheck(entry: unknown, index: number): CheckConfig {
       if (host === '') throw new ConfigError(`${where}: host is empty`);
       const port = mode === 'tcp' ? num('port', 1, true, 65535) : 0;
       const server = mode === 'dns' ? str('server') : '';
-      return { kind: 'internet', name, failsToAct, mode, host, port, server, intervalS: num('intervalS', 1) };
+      return { kind: 'internet', name, failsToAct, mode, host, port, server, intervalS: num('interval', 1) };
     }
     case 'serial': {
       const path = str('path');
@@ -118,12 +120,12 @@ function parseCheck(entry: unknown, index: number): CheckConfig {
       if (/[*?[]/.test(path.slice(0, path.lastIndexOf('/')))) {
         throw new ConfigError(`${where}: a wildcard is allowed only in the file name (/dev/ttyUSB*), not in ${path}`);
       }
-      return { kind: 'serial', name, failsToAct, path, intervalS: num('intervalS', 1) };
+      return { kind: 'serial', name, failsToAct, path, intervalS: num('interval', 1) };
     }
     case 'bus':
-      return { kind: 'bus', name, failsToAct, withinS: num('withinS', 1), intervalS: num('intervalS', 1) };
+      return { kind: 'bus', name, failsToAct, withinS: num('within', 1), intervalS: num('interval', 1) };
     case 'flow':
-      return { kind: 'flow', name, failsToAct, staleAfterS: num('staleAfterS', 1) };
+      return { kind: 'flow', name, failsToAct, staleAfterS: num('staleAfter', 1) };
   }
 }
 

@@ -80,7 +80,7 @@ describe('watchdog probes', () => {
       const clock = new ManualClock();
       const decisions: RebootReason[] = [];
       const watchdog = new Watchdog({
-        checks: parseChecks([{ name: 'adapter', kind: 'serial', path: glob, intervalS: 10, failsToAct: 2 }]),
+        checks: parseChecks([{ name: 'adapter', kind: 'serial', path: glob, interval: 10, failsToAct: 2 }]),
         historySize: 10,
         policy: { minUptimeS: 3600, backoffFactor: 2, backoffMaxS: 86400 },
         dryRun: false,

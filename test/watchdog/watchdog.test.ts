@@ -57,7 +57,7 @@ describe('watchdog engine', () => {
     return w;
   }
 
-  const flowCheck = (name: string, failsToAct: number, staleAfterS = 600): Record<string, unknown> => ({ name, kind: 'flow', failsToAct, staleAfterS });
+  const flowCheck = (name: string, failsToAct: number, staleAfter = 600): Record<string, unknown> => ({ name, kind: 'flow', failsToAct, staleAfter });
 
   describe('fails in a row', () => {
     it('acts on the Nth failure in a row; a success in between resets the count', async () => {
@@ -287,7 +287,7 @@ describe('watchdog engine', () => {
     });
 
     it('takes numbers typed as text in the editor', () => {
-      const [c] = parseChecks([{ name: 'n', kind: 'internet', mode: 'tcp', host: 'h', port: '8086', intervalS: '30', failsToAct: '4' }]);
+      const [c] = parseChecks([{ name: 'n', kind: 'internet', mode: 'tcp', host: 'h', port: '8086', interval: '30', failsToAct: '4' }]);
       assert.deepEqual(c, { kind: 'internet', name: 'n', failsToAct: 4, mode: 'tcp', host: 'h', port: 8086, server: '', intervalS: 30 });
     });
   });
@@ -295,7 +295,7 @@ describe('watchdog engine', () => {
   describe('polled checks', () => {
     it('runs each check at its interval on the monotonic clock', async () => {
       let probes = 0;
-      const w = make([{ name: 'port', kind: 'serial', path: '/dev/x', intervalS: 10, failsToAct: 3 }], {
+      const w = make([{ name: 'port', kind: 'serial', path: '/dev/x', interval: 10, failsToAct: 3 }], {
         probes: {
           serial: () => {
             probes += 1;
@@ -325,7 +325,7 @@ describe('watchdog engine', () => {
       const server = net.createServer((s) => s.destroy());
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const port = (server.address() as net.AddressInfo).port;
-      const w = make([{ name: 'net', kind: 'internet', mode: 'tcp', host: '127.0.0.1', port, intervalS: 5, failsToAct: 2 }]);
+      const w = make([{ name: 'net', kind: 'internet', mode: 'tcp', host: '127.0.0.1', port, interval: 5, failsToAct: 2 }]);
       await w.start();
       await w.runDue();
       assert.deepEqual(
@@ -346,7 +346,7 @@ describe('watchdog engine', () => {
         key: 'serial:/dev/ttyUSB0',
         counters: () => ({ lastSuccessAny: lastSuccess }) as BusCounters,
       };
-      const w = make([{ name: 'bus', kind: 'bus', withinS: 120, intervalS: 60, failsToAct: 2 }], { findBus: () => (present ? bus : undefined) });
+      const w = make([{ name: 'bus', kind: 'bus', within: 120, interval: 60, failsToAct: 2 }], { findBus: () => (present ? bus : undefined) });
       await w.start();
       const sampleAfter = async (ms: number): Promise<{ ok: boolean; detail: string }> => {
         clock.advance(ms);
@@ -373,7 +373,7 @@ describe('watchdog engine', () => {
 
   it('close cancels a running probe and nothing runs after it', async () => {
     let probes = 0;
-    const w = make([{ name: 'net', kind: 'internet', mode: 'tcp', host: '192.0.2.1', port: 53, intervalS: 5 }], {
+    const w = make([{ name: 'net', kind: 'internet', mode: 'tcp', host: '192.0.2.1', port: 53, interval: 5 }], {
       probes: {
         tcp: (_h, _p, _t, signal) => {
           probes += 1;
