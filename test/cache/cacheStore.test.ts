@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Database } from 'node-sqlite3-wasm';
 import { CacheStore } from '../../lib/cache/cacheStore';
 import { CacheFileError } from '../../lib/cache/durableSqlite';
 
@@ -115,7 +116,6 @@ describe('cache store (SQLite file)', () => {
     store.close();
     store = undefined;
     // What a SIGKILL between the journal and the commit leaves: the lock directory and a hot journal.
-    const { Database } = require('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
     const db = new Database(file);
     db.exec('PRAGMA journal_mode = TRUNCATE');
     db.exec('BEGIN IMMEDIATE');
