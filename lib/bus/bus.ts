@@ -259,6 +259,7 @@ export class Bus extends EventEmitter {
       },
     };
     const start = this.clock.now();
+    const sentAt = performance.now();
     this.txStart = start;
     let outcome: { value: unknown } | { error: Error };
     try {
@@ -270,6 +271,10 @@ export class Bus extends EventEmitter {
     listeners.clear();
     this.abortCurrent = undefined;
     this.readyAt = performance.now() + this.silenceMs + (request.pauseAfterMs ?? 0);
+    if (request.lateReplyGuardMs && 'error' in outcome && unanswered(outcome.error)) {
+      // a reply may still be on its way: let it arrive between transactions, where it is discarded
+      this.readyAt = Math.max(this.readyAt, sentAt + request.lateReplyGuardMs + this.silenceMs);
+    }
     const unit = request.unit;
 
     if ('value' in outcome) {
@@ -294,6 +299,11 @@ export class Bus extends EventEmitter {
     }
     this.queue.settle(entry, err);
   }
+}
+
+/** The exchange went out but no valid answer came back. */
+function unanswered(err: Error): boolean {
+  return err instanceof ProtocolError || (err instanceof TransportError && (err.kind === 'timeout' || err.kind === 'truncated' || err.kind === 'crc'));
 }
 
 /** The transaction's own result, or a timeout/closed error if it overruns or the link goes. */

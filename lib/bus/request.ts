@@ -34,6 +34,14 @@ export interface BusRequest<T> {
   coalesceKey?: string;
   /** extra silence after this transaction before the next one (KACO needs ~1 s) */
   pauseAfterMs?: number;
+  /**
+   * After an exchange that got no valid answer (timeout, truncated, CRC, protocol error), keep
+   * the line quiet until this many ms after the request went out, so a reply still on its way
+   * arrives between transactions and is discarded as stale — instead of being taken for the
+   * answer to the next request, or running into it on the wire. For protocols whose replies do
+   * not say which request they answer (Modbus RTU).
+   */
+  lateReplyGuardMs?: number;
   /** re-attempts on timeout / CRC / truncated within the deadline; default 0 */
   retries?: number;
   /** a probe of an unreachable unit: allowed through while the unit is marked unreachable */

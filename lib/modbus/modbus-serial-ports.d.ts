@@ -19,6 +19,8 @@ declare module 'modbus-serial/ports/tcpport' {
   class TcpPort extends EventEmitter {
     constructor(options: { socket: Socket });
     readonly isOpen: boolean;
+    /** bytes received and not yet cut into MBAP frames */
+    _clientRcvData: Buffer;
   }
   export = TcpPort;
 }

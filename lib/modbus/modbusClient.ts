@@ -19,6 +19,14 @@ export interface ModbusCallOptions {
 }
 
 const MAX_READ = 125;
+/**
+ * RTU replies carry no transaction id: a late reply to a timed-out read is indistinguishable from
+ * the answer to the next read of the same unit, function and length (found by the fault soak:
+ * wrong values, and the next request sent while the device still answered). So after an
+ * unanswered exchange the bus keeps the line quiet until 1.5 response timeouts after the request,
+ * as libmodbus's error recovery sleeps a response timeout. Modbus TCP matches transaction ids.
+ */
+const LATE_REPLY_GUARD = 1.5;
 const MAX_WRITE = 123;
 
 /** The unit key the bus tracks reachability and last success under. */
@@ -33,7 +41,7 @@ export function modbusUnitKey(unit: number): string {
  */
 export class ModbusClient {
   private rtu: { client: ModbusRTU; port: RtuFramePort } | undefined;
-  private tcp: { client: ModbusRTU; socket: Socket } | undefined;
+  private tcp: { client: ModbusRTU; port: TcpPort; socket: Socket } | undefined;
 
   constructor(readonly bus: Bus) {}
 
@@ -60,6 +68,7 @@ export class ModbusClient {
   }
 
   private submit<T>(unit: number, fc: number, opts: ModbusCallOptions, key: string, call: (c: ModbusRTU) => Promise<T>): Promise<T> {
+    const rtu = this.bus.settings.framing === 'rtu';
     return this.bus.submit<T>({
       owner: opts.owner,
       unit: modbusUnitKey(unit),
@@ -68,6 +77,7 @@ export class ModbusClient {
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
       probe: opts.probe,
+      lateReplyGuardMs: rtu ? LATE_REPLY_GUARD * (opts.timeoutMs ?? this.bus.settings.timeoutMs) : undefined,
       coalesceKey: opts.coalesce ? key : undefined,
       run: (ctx) => this.exchange(ctx, unit, fc, call),
     });
@@ -93,11 +103,16 @@ export class ModbusClient {
     const socket = ctx.link.socket;
     if (!socket) throw new TransportError('closed', 'the Modbus TCP connection is not open');
     if (this.tcp?.socket !== socket) {
-      const client = new ModbusRTU(new TcpPort({ socket }));
+      const port = new TcpPort({ socket });
+      const client = new ModbusRTU(port as unknown as ConstructorParameters<typeof ModbusRTU>[0]);
       await new Promise<void>((resolve, reject) => client.open((err: Error | null) => (err ? reject(err) : resolve())));
-      this.tcp = { client, socket };
+      this.tcp = { client, port, socket };
     }
-    const { client } = this.tcp;
+    const { client, port } = this.tcp;
+    // TcpPort cuts frames by the MBAP length of whatever it holds: the rest of a truncated reply
+    // would misalign every later one (found by the fault soak: all requests timed out after one
+    // truncated frame). What came before this request is stale, as on RTU.
+    port._clientRcvData = Buffer.alloc(0);
     client.setID(unit);
     client.setTimeout(ctx.timeoutMs);
     try {

@@ -1,0 +1,70 @@
+/**
+ * Two faults the soak found in the Modbus path, each pinned by a test that fails without its fix:
+ * a late RTU reply taken for the answer to the next read of the same unit, and a truncated
+ * Modbus TCP reply misaligning every later one.
+ */
+import assert from 'node:assert/strict';
+import { acquireBus, releaseBus } from '../../lib/bus/busRegistry';
+import type { Bus } from '../../lib/bus/bus';
+import { Priority } from '../../lib/bus/priority';
+import { TransportError } from '../../lib/bus/errors';
+import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
+import { modbusClientFor } from '../../lib/modbus/modbusClient';
+import { startModbusSlave, type ModbusSlaveSim } from '../../lib/sim/modbusSlave';
+import { RegisterBank } from '../../lib/sim/registerBank';
+
+const opts = { owner: 'test', priority: Priority.Poll };
+
+function waitOpen(bus: Bus): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const until = Date.now() + 5000;
+    const tick = (): void => {
+      if (bus.state === 'open') resolve();
+      else if (Date.now() > until) reject(new Error(`bus did not open: ${bus.state} ${bus.detail}`));
+      else setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+describe('late and broken replies (Modbus)', function () {
+  this.timeout(20000);
+  let sim: ModbusSlaveSim | undefined;
+  let bus: Bus | undefined;
+
+  afterEach(async () => {
+    if (bus) await releaseBus(bus, 'test');
+    await sim?.close();
+    bus = undefined;
+    sim = undefined;
+  });
+
+  it('RTU: a reply later than the timeout is discarded, never taken for the next read of the same unit', async () => {
+    const bank = new RegisterBank().setRange(10, 0, [1, 2, 3, 4]).setRange(10, 100, [101, 102, 103, 104]);
+    // turnaround 20 ms: the next read's answer comes ~22 ms after its request; the late reply
+    // (110 ms after the first request, 10 ms past its 100 ms timeout) would land before it
+    sim = await startModbusSlave(bank, { transport: 'pty' }, { baudRate: 19200, turnaroundMs: 20, slowMs: 110 });
+    bus = acquireBus({ link: { kind: 'serial', path: sim.clientPath as string, baudRate: 19200, format: FORMAT_8N1 }, framing: 'rtu', timeoutMs: 100, pauseMs: 0, deadlineMs: 5000, trace: false }, 'test');
+    await waitOpen(bus);
+    const client = modbusClientFor(bus);
+    sim.injectFault('slow', { count: 1 });
+    const first = client.readHoldingRegisters(10, 0, 4, opts);
+    const second = client.readHoldingRegisters(10, 100, 4, opts);
+    await assert.rejects(first, (err: unknown) => err instanceof TransportError && err.kind === 'timeout');
+    assert.deepEqual(await second, [101, 102, 103, 104]);
+    assert.equal(sim.overlaps, 0, 'the second request was not sent while the late reply was still due');
+    const [a, b] = sim.requests;
+    assert.ok(b.firstByteAt >= (a.repliedAt as number), 'the second request went out after the late reply');
+  });
+
+  it('Modbus TCP: after a truncated reply the next requests are answered', async () => {
+    const bank = new RegisterBank().setRange(10, 0, [1, 2, 3, 4]);
+    sim = await startModbusSlave(bank, { transport: 'tcp', framing: 'modbus-tcp' }, { baudRate: 19200, turnaroundMs: 1 });
+    bus = acquireBus({ link: { kind: 'tcp', host: '127.0.0.1', port: sim.port as number }, framing: 'modbus-tcp', timeoutMs: 100, pauseMs: 0, deadlineMs: 5000, trace: false }, 'test');
+    await waitOpen(bus);
+    const client = modbusClientFor(bus);
+    sim.injectFault('truncated', { count: 1 });
+    await assert.rejects(client.readHoldingRegisters(10, 0, 4, opts), TransportError);
+    for (let i = 0; i < 3; i++) assert.deepEqual(await client.readHoldingRegisters(10, 0, 4, opts), [1, 2, 3, 4]);
+  });
+});
