@@ -44,7 +44,8 @@ describe('flow schema: editor defaults, runtime defaults and docs/flow-schema.md
       const runtime = (require(path.join(ROOT, 'dist', 'nodes', type, 'defaults.js')) as { DEFAULTS: Record<string, unknown> }).DEFAULTS;
       const [editor] = readEditorDefinitions(path.join(NODES, type, `${type}.html`)).filter((d) => d.type === type);
       assert.ok(editor, `${type}.html registers ${type} with a literal registerType call`);
-      const editorDefaults = Object.fromEntries(Object.entries(editor.definition.defaults ?? {}).map(([k, v]) => [k, v.value]));
+      // the editor script ran in another realm: normalise through JSON so arrays compare by value
+      const editorDefaults = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(editor.definition.defaults ?? {}).map(([k, v]) => [k, v.value])))) as Record<string, unknown>;
       const doc = Object.fromEntries(tables.get(type) ?? new Map());
       assert.deepEqual(editorDefaults, runtime, `${type}.html defaults vs defaults.ts`);
       assert.deepEqual(doc, runtime, `docs/flow-schema.md vs defaults.ts`);
