@@ -19,6 +19,11 @@ export interface LineNoiseOptions {
   late: number;
   /** how long a late reply is held, from its request's write, ms (drawn per reply) */
   lateMs: () => number;
+  /**
+   * a late reply whose timer fires later than this after its write (a stalled machine) is
+   * dropped and counted, so the fault stays the one described instead of landing anywhere
+   */
+  lateLimitMs?: number;
   random: () => number;
 }
 
@@ -26,12 +31,14 @@ export interface LineNoiseCounts {
   exchanges: number;
   garbled: number;
   late: number;
-  /** late replies delivered (the rest were dropped by close) */
+  /** late replies delivered */
   lateDelivered: number;
+  /** late replies dropped because their timer fired past lateLimitMs */
+  lateDropped: number;
 }
 
 export class NoisyLink extends EventEmitter implements Link {
-  readonly counts: LineNoiseCounts = { exchanges: 0, garbled: 0, late: 0, lateDelivered: 0 };
+  readonly counts: LineNoiseCounts = { exchanges: 0, garbled: 0, late: 0, lateDelivered: 0, lateDropped: 0 };
   private fault: LineFault | null = null;
   /** bytes of the current reply seen so far (garbling spares the unit and function bytes) */
   private offset = 0;
@@ -81,10 +88,15 @@ export class NoisyLink extends EventEmitter implements Link {
     if (this.fault === 'late') {
       const held: Buffer[] = [];
       this.held = held;
+      const writtenAt = performance.now();
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         if (this.held === held) this.held = undefined;
         if (held.length === 0) return;
+        if (this.options.lateLimitMs !== undefined && performance.now() - writtenAt > this.options.lateLimitMs) {
+          this.counts.lateDropped++;
+          return;
+        }
         this.counts.lateDelivered++;
         this.emit('data', Buffer.concat(held));
       }, this.options.lateMs());

@@ -1,0 +1,299 @@
+/**
+ * The fault soak: Modbus transactions through the real bus (serialport on a socat pty, or a TCP
+ * socket) against the slave simulator, with a share of every fault injected — the device's own
+ * (no answer, bad CRC, truncated, slow, exception reply) in the simulator, the line's (garbled,
+ * late frame) on the link. Several sources at once, like several nodes on one bus: closed-loop
+ * pollers, a command writer, a background reader, and a flood of coalescable polls faster than
+ * the bus. Every call is accounted for: a correct value, or a typed error; anything else is a
+ * failure the result lists.
+ */
+import type { Bus } from '../../lib/bus/bus';
+import { createLink } from '../../lib/bus/bus';
+import { acquireBus, releaseBus } from '../../lib/bus/busRegistry';
+import type { BusSettings } from '../../lib/bus/busSettings';
+import { ModbusException, ProtocolError, TransportError } from '../../lib/bus/errors';
+import type { Link } from '../../lib/bus/link';
+import { Priority } from '../../lib/bus/priority';
+import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
+import { modbusClientFor, type ModbusCallOptions } from '../../lib/modbus/modbusClient';
+import { NoisyLink } from '../../lib/sim/lineNoise';
+import { startModbusSlave, type ModbusFault, type ModbusSlaveSim } from '../../lib/sim/modbusSlave';
+import { RegisterBank } from '../../lib/sim/registerBank';
+import { heapBytes } from './memory';
+import { seededRandom } from './seededRandom';
+
+export type SoakTransport = 'pty' | 'tcp-rtu' | 'modbus-tcp';
+
+export interface FaultSoakOptions {
+  transport: SoakTransport;
+  /** calls to make (each ends in a value or an error) */
+  transactions: number;
+  /** share of requests hit by each fault; 0.05 = 5 % each */
+  faultShare: number;
+  baudRate?: number;
+  timeoutMs?: number;
+  seed?: number;
+  /** progress lines (full soak) */
+  log?: (line: string) => void;
+}
+
+export interface FaultSoakResult {
+  transport: SoakTransport;
+  calls: number;
+  ok: number;
+  /** calls that resolved with values other than the registers hold */
+  wrongValues: number;
+  wrongExamples: string[];
+  /** typed errors by kind (TransportError kind, exception_<code>, protocol) */
+  errors: Record<string, number>;
+  /** errors that were not TransportError / ModbusException / ProtocolError */
+  untyped: string[];
+  /** calls that had not ended 60 s after the last was made */
+  neverEnded: number;
+  /** requests that reached the simulator */
+  wireRequests: number;
+  /** faults committed, by kind (simulator and line) */
+  faults: Record<string, number>;
+  overlaps: number;
+  /** the first few overlapping requests, for the report */
+  overlapExamples: string[];
+  earlyRequests: number;
+  maxQueue: number;
+  /** heap + external after gc, at warm-up and at the end, bytes */
+  memoryWarm: number;
+  memoryEnd: number;
+  seconds: number;
+  /** process CPU time (user + system) per call, ms; the simulator runs in this process too */
+  cpuMsPerCall: number;
+}
+
+const UNITS = [10, 11, 12];
+const MAPPED = 200;
+const SIM_FAULTS: ModbusFault[] = ['no-answer', 'bad-crc', 'truncated', 'slow', 'exception'];
+
+function registerValue(unit: number, address: number): number {
+  return (unit * 256 + address) & 0xffff;
+}
+
+function bank(): RegisterBank {
+  const b = new RegisterBank();
+  for (const u of UNITS) b.setRange(u, 0, Array.from({ length: MAPPED }, (_, a) => registerValue(u, a)));
+  return b;
+}
+
+function settingsFor(transport: SoakTransport, sim: ModbusSlaveSim, baudRate: number, timeoutMs: number): BusSettings {
+  const common = { timeoutMs, pauseMs: 0, deadlineMs: 5000, trace: false };
+  if (transport === 'pty') return { link: { kind: 'serial', path: sim.clientPath as string, baudRate, format: FORMAT_8N1 }, framing: 'rtu', ...common };
+  return { link: { kind: 'tcp', host: '127.0.0.1', port: sim.port as number, lineBaudRate: baudRate }, framing: transport === 'tcp-rtu' ? 'rtu' : 'modbus-tcp', ...common };
+}
+
+export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoakResult> {
+  const baudRate = options.baudRate ?? 115200;
+  const timeoutMs = options.timeoutMs ?? 50;
+  const random = seededRandom(options.seed ?? 7);
+  const share = options.faultShare;
+  const log = options.log ?? (() => undefined);
+  const sim = await startModbusSlave(
+    bank(),
+    options.transport === 'pty' ? { transport: 'pty' } : { transport: 'tcp', framing: options.transport === 'tcp-rtu' ? 'rtu' : 'modbus-tcp' },
+    { baudRate, turnaroundMs: 1, slowMs: timeoutMs * 0.5, random: seededRandom((options.seed ?? 7) + 1) },
+  );
+  // The rules fire in order, each on its share of what the earlier ones left: s / (1 - s·k) gives each fault s of all requests.
+  SIM_FAULTS.forEach((fault, k) => sim.injectFault(fault, { probability: share / (1 - share * k) }));
+  const lineFaults = options.transport !== 'modbus-tcp';
+  let noisy: NoisyLink | undefined;
+  const linkFactory = (config: Parameters<typeof createLink>[0]): Link => {
+    const inner = createLink(config);
+    if (!lineFaults) return inner;
+    noisy = new NoisyLink(inner, {
+      garbled: share,
+      late: share,
+      // past the timeout by up to 25 % of it: into the gap, or (without the bus's late-reply guard) into the next exchange
+      lateMs: () => timeoutMs * (1 + 0.25 * random()),
+      lateLimitMs: timeoutMs * 1.45,
+      random,
+    });
+    return noisy;
+  };
+  const owner = `soak-${options.transport}`;
+  const bus: Bus = acquireBus(settingsFor(options.transport, sim, baudRate, timeoutMs), owner, { linkFactory });
+  bus.setUnitPolicy('modbus:', { missesToUnreachable: 5, backoffInitialMs: 100, backoffMaxMs: 1000 });
+  const client = modbusClientFor(bus);
+
+  const result: FaultSoakResult = {
+    transport: options.transport,
+    calls: 0,
+    ok: 0,
+    wrongValues: 0,
+    wrongExamples: [],
+    errors: {},
+    untyped: [],
+    neverEnded: 0,
+    wireRequests: 0,
+    faults: {},
+    overlaps: 0,
+    overlapExamples: [],
+    earlyRequests: 0,
+    maxQueue: 0,
+    memoryWarm: 0,
+    memoryEnd: 0,
+    seconds: 0,
+    cpuMsPerCall: 0,
+  };
+  const foldSim = (): void => {
+    result.overlaps += sim.overlaps;
+    result.earlyRequests += sim.earlyRequests;
+    result.wireRequests += sim.requests.length;
+    sim.requests.forEach((r, i) => {
+      if (r.fault) result.faults[r.fault] = (result.faults[r.fault] ?? 0) + 1;
+      if (r.overlap && result.overlapExamples.length < 5) {
+        const before = sim.requests[i - 1];
+        const late = typeof before?.repliedAt === 'number' && typeof before.dueAt === 'number' ? (before.repliedAt - before.dueAt).toFixed(1) : '?';
+        result.overlapExamples.push(`unit ${r.unit} fn ${r.functionCode} arrived ${(r.arrivedAt - (before?.arrivedAt ?? 0)).toFixed(1)} ms after the previous request (fault ${before?.fault ?? 'none'}, its reply ${late} ms late)`);
+      }
+    });
+    sim.resetStats();
+  };
+
+  let issued = 0;
+  let settled = 0;
+  const outstanding = new Set<Promise<string>>();
+  /** resolves with the error kind, or 'ok' */
+  const account = (promise: Promise<number[] | void>, expected: number[] | null, what: string): Promise<string> => {
+    result.calls++;
+    const tracked = promise.then(
+      (values): string => {
+        if (expected && JSON.stringify(values) !== JSON.stringify(expected)) {
+          result.wrongValues++;
+          if (result.wrongExamples.length < 5) result.wrongExamples.push(`${what}: got ${JSON.stringify(values)?.slice(0, 60)}`);
+        } else result.ok++;
+        return 'ok';
+      },
+      (err: unknown): string => {
+        const kind =
+          err instanceof TransportError ? err.kind : err instanceof ModbusException ? `exception_${err.code}` : err instanceof ProtocolError ? 'protocol' : undefined;
+        if (kind === undefined) {
+          if (result.untyped.length < 20) result.untyped.push(`${what}: ${String((err as Error)?.stack ?? err)}`);
+          result.errors.untyped = (result.errors.untyped ?? 0) + 1;
+        } else result.errors[kind] = (result.errors[kind] ?? 0) + 1;
+        return kind ?? 'untyped';
+      },
+    );
+    const done = tracked.finally(() => {
+      settled++;
+      outstanding.delete(done);
+    });
+    outstanding.add(done);
+    return done;
+  };
+
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+  const read = (priority: Priority, count: number, extra: Partial<ModbusCallOptions> = {}, address?: number): Promise<string> => {
+    const unit = pick(UNITS);
+    const at = address ?? Math.floor(random() * (MAPPED - count));
+    const expected = at + count <= MAPPED ? Array.from({ length: count }, (_, i) => registerValue(unit, at + i)) : null;
+    return account(client.readHoldingRegisters(unit, at, count, { owner, priority, ...extra }), expected, `read ${unit}/${at}/${count}`);
+  };
+  const write = (): Promise<string> => {
+    const unit = pick(UNITS);
+    const at = Math.floor(random() * (MAPPED - 4));
+    // the registers keep their values, so every read stays checkable
+    const call =
+      random() < 0.5
+        ? client.writeRegister(unit, at, registerValue(unit, at), { owner, priority: Priority.Command, retries: 1, deadlineMs: 1000 })
+        : client.writeRegisters(unit, at, [0, 1, 2, 3].map((i) => registerValue(unit, at + i)), { owner, priority: Priority.Command, retries: 1, deadlineMs: 1000 });
+    return account(call, null, `write ${unit}/${at}`);
+  };
+
+  const take = (): boolean => {
+    if (issued >= options.transactions) return false;
+    issued++;
+    return true;
+  };
+  // A source whose unit is marked unreachable is refused at once; like a poll node, it waits for its next turn.
+  const loop = async (step: () => Promise<string>): Promise<void> => {
+    while (take()) if ((await step()) === 'unreachable') await sleep(20);
+  };
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  // Wait for the link, then measure.
+  const openBy = Date.now() + 10000;
+  while (bus.state !== 'open' && Date.now() < openBy) await sleep(10);
+  const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  const queueSampler = setInterval(() => {
+    result.maxQueue = Math.max(result.maxQueue, bus.counters().queueLength);
+    if (sim.requests.length > 2000) foldSim();
+  }, 10);
+  let warmed = false;
+  const warmAt = Math.max(200, Math.floor(options.transactions / 10));
+  let nextLog = 0;
+  const progress = setInterval(() => {
+    if (!warmed && settled >= warmAt) {
+      warmed = true;
+      foldSim();
+      result.memoryWarm = heapBytes();
+    }
+    if (settled >= nextLog) {
+      nextLog += Math.max(1000, Math.floor(options.transactions / 20));
+      log(`${options.transport}: ${settled}/${options.transactions} ended, ${((performance.now() - started) / 1000).toFixed(0)} s, queue max ${result.maxQueue}, heap ${(heapBytes(false) / 2 ** 20).toFixed(1)} MB`);
+    }
+  }, 250);
+
+  const flood = async (): Promise<void> => {
+    // a poll every 2 ms, faster than the bus: coalescing keeps the queue from growing; a tenth of all calls
+    let flooded = 0;
+    while (flooded++ < options.transactions / 10 && take()) {
+      void read(Priority.Poll, 8, { coalesce: true, deadlineMs: 500 }, 100 + 8 * Math.floor(random() * 3));
+      await sleep(2);
+    }
+  };
+  try {
+    await Promise.all([
+      loop(() => read(Priority.Poll, 10, { coalesce: true })),
+      loop(() => read(Priority.Poll, 50, { deadlineMs: 2000 })),
+      loop(() => read(Priority.Poll, 1 + Math.floor(random() * 3), {}, MAPPED + 10)), // unmapped: exception 2 from the device
+      loop(() => write()),
+      loop(() => read(Priority.Background, 20, { deadlineMs: 1000, retries: 1 })),
+      loop(() => read(Priority.Critical, 2, { deadlineMs: 300 })),
+      flood(),
+    ]);
+    const until = Date.now() + 60000;
+    while (outstanding.size > 0 && Date.now() < until) await sleep(20);
+    result.neverEnded = outstanding.size;
+  } finally {
+    clearInterval(queueSampler);
+    clearInterval(progress);
+    const cpu = process.cpuUsage(cpuStart);
+    result.seconds = (performance.now() - started) / 1000;
+    result.cpuMsPerCall = (cpu.user + cpu.system) / 1000 / Math.max(1, result.calls);
+    foldSim();
+    if (noisy) {
+      result.faults.garbled = noisy.counts.garbled;
+      result.faults.late = noisy.counts.late;
+      result.faults['late (dropped: the machine stalled past 1.45 × timeout)'] = noisy.counts.lateDropped;
+    }
+    await releaseBus(bus, owner);
+    await sim.close();
+  }
+  result.memoryEnd = heapBytes();
+  if (!warmed) result.memoryWarm = result.memoryEnd;
+  return result;
+}
+
+export function describeSoak(r: FaultSoakResult): string {
+  const errs = Object.entries(r.errors)
+    .sort()
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const faults = Object.entries(r.faults)
+    .sort()
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  return [
+    `${r.transport}: ${r.calls} calls in ${r.seconds.toFixed(1)} s (${r.wireRequests} on the wire): ${r.ok} ok, ${r.wrongValues} wrong values, errors: ${errs}`,
+    `  faults injected: ${faults}`,
+    `  overlaps ${r.overlaps} ${r.overlapExamples.join("; ")}, early ${r.earlyRequests}, max queue ${r.maxQueue}, never ended ${r.neverEnded}, untyped ${r.untyped.length}`,
+    `  memory after warm-up ${(r.memoryWarm / 2 ** 20).toFixed(1)} MB, at the end ${(r.memoryEnd / 2 ** 20).toFixed(1)} MB; CPU ${r.cpuMsPerCall.toFixed(3)} ms per call (bus + simulator)`,
+  ].join('\n');
+}
