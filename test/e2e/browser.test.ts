@@ -1,0 +1,209 @@
+/**
+ * A real browser on the `npm start` demo (same code, a free port): the editor shows every node
+ * type of this package, each edit dialog opens and closes with no console error and its help
+ * shows; the dashboard shows values that change, and "rest" gives a verified report per unit.
+ * Screenshots go to test-output/e2e/.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startDemo, type Demo } from '../../scripts/demo';
+import { launchChromium, pageErrors, screenshot, type Browser } from './support/browser';
+import { ROOT } from './support/exampleFlows';
+
+/** every node type this package has: one folder under nodes/ with its editor file */
+function packageNodeTypes(): string[] {
+  const dir = path.join(ROOT, 'nodes');
+  return fs
+    .readdirSync(dir)
+    .filter((t) => fs.existsSync(path.join(dir, t, `${t}.html`)))
+    .sort();
+}
+
+/** the first sentence of a node's help, as plain text */
+function helpSnippet(type: string): string {
+  const html = fs.readFileSync(path.join(ROOT, 'nodes', type, 'locales', 'en-US', `${type}.html`), 'utf8');
+  const firstP = /<p>([\s\S]*?)<\/p>/.exec(html);
+  assert.ok(firstP, `${type}: help has no paragraph`);
+  const text = firstP[1]
+    .replace(/<[^>]+>/g, '')
+    .replace(/&[a-z]+;/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.split(/[.:;(]/)[0].slice(0, 50).trim();
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('the demo in a real browser (e2e)', function () {
+  this.timeout(180000);
+  let demo: Demo;
+  let browser: Browser;
+  let userDir: string;
+
+  before(async function () {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'solar-bus-demo-'));
+    demo = await startDemo({ port: 0, userDir });
+    browser = await launchChromium();
+  });
+
+  after(async function () {
+    await browser?.close();
+    await demo?.stop();
+    if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  describe('editor', function () {
+    let page: Page;
+    let errors: string[];
+    const types = packageNodeTypes();
+
+    before(async function () {
+      page = await browser.newPage();
+      errors = pageErrors(page);
+      await page.goto(demo.editorUrl);
+      await page.waitForFunction('typeof RED !== "undefined" && RED.nodes && document.querySelectorAll(".red-ui-palette-node[data-palette-type=\\"inject\\"]").length > 0 && RED.nodes.filterNodes({}).length > 0', undefined, { timeout: 60000 });
+      await screenshot(page, 'editor');
+    });
+
+    after(async function () {
+      await page?.close();
+    });
+
+    it('has the eight node types of the package', function () {
+      assert.deepEqual(types, ['kaco-inverter', 'kaco-read', 'pv-cache', 'pv-watchdog', 'rs485-bus', 'xw-command', 'xw-inverter', 'xw-poll']);
+    });
+
+    it('knows every node type; every flow node type is in the palette under "solar bus", config types are not', async function () {
+      for (const type of types) {
+        const category = await page.evaluate(`(RED.nodes.getType(${JSON.stringify(type)}) || {}).category`);
+        assert.ok(category, `${type} is not registered in the editor`);
+        const inPalette = await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count();
+        if (category === 'config') assert.equal(inPalette, 0, `${type} (config) in the palette`);
+        else {
+          assert.equal(category, 'solar bus', `${type} category`);
+          assert.equal(inPalette, 1, `${type} not in the palette`);
+        }
+      }
+    });
+
+    for (const type of packageNodeTypes()) {
+      it(`${type}: edit dialog opens and closes with no console error, help shows`, async function () {
+        const before = errors.length;
+        const isConfig = (await page.evaluate(`RED.nodes.getType(${JSON.stringify(type)}).category`)) === 'config';
+        if (isConfig) {
+          await page.evaluate(`RED.editor.editConfig("", ${JSON.stringify(type)}, "_ADD_")`);
+          await page.locator(`#node-config-dialog-edit-form`).waitFor({ state: 'visible', timeout: 10000 });
+          assert.ok((await page.locator('#node-config-dialog-edit-form [id^="node-config-input-"]').count()) > 0, `${type}: no input in the dialog`);
+          await sleep(300);
+          await screenshot(page, `dialog-${type}`);
+          await page.locator('#node-config-dialog-cancel').click();
+          await page.locator('#node-config-dialog-edit-form').waitFor({ state: 'detached', timeout: 10000 });
+        } else {
+          const id = `e2e-${type}`;
+          await page.evaluate(`(() => {
+            const def = RED.nodes.getType(${JSON.stringify(type)});
+            const n = { id: ${JSON.stringify(id)}, type: ${JSON.stringify(type)}, z: RED.workspaces.active(), x: 400, y: 500, wires: [] };
+            for (const k of Object.keys(def.defaults)) n[k] = JSON.parse(JSON.stringify(def.defaults[k].value === undefined ? "" : def.defaults[k].value));
+            RED.view.importNodes([n], { generateIds: false, addFlow: false });
+            RED.editor.edit(RED.nodes.node(${JSON.stringify(id)}));
+          })()`);
+          await page.locator('#dialog-form').waitFor({ state: 'visible', timeout: 10000 });
+          assert.ok((await page.locator('#dialog-form [id^="node-input-"]').count()) > 0, `${type}: no input in the dialog`);
+          await sleep(300);
+          await screenshot(page, `dialog-${type}`);
+          await page.locator('#node-dialog-cancel').click();
+          await page.locator('#dialog-form').waitFor({ state: 'detached', timeout: 10000 });
+          await page.evaluate(`(() => { const n = RED.nodes.node(${JSON.stringify(id)}); if (n) { RED.nodes.remove(n.id); RED.view.redraw(true); } })()`);
+        }
+        await page.evaluate(`RED.sidebar.help.show(${JSON.stringify(type)})`);
+        const snippet = helpSnippet(type);
+        await page.locator('#red-ui-sidebar').getByText(snippet, { exact: false }).first().waitFor({ state: 'visible', timeout: 10000 });
+        await sleep(200);
+        assert.deepEqual(errors.slice(before), [], `${type}: console errors`);
+      });
+    }
+  });
+
+  describe('dashboard', function () {
+    let page: Page;
+    let errors: string[];
+
+    before(async function () {
+      page = await browser.newPage();
+      errors = pageErrors(page);
+      await page.goto(demo.dashboardUrl);
+    });
+
+    after(async function () {
+      await page?.close();
+    });
+
+    const groupText = (title: string): Promise<string> => page.locator('.nrdb-ui-group', { hasText: title }).first().innerText();
+
+    it('shows the XW states, battery gauges, PV power and yield, and the values change', async function () {
+      const units = page.locator('.nrdb-ui-group', { hasText: 'XW unit states' }).first();
+      await units.getByText('XW 3').waitFor({ timeout: 30000 });
+      for (const unit of ['XW 1', 'XW 2', 'XW 3']) assert.match(await units.innerText(), new RegExp(unit));
+      assert.match(await units.innerText(), /Operating/);
+      await page.getByText('Battery voltage').first().waitFor();
+      await page.getByText('PV power').first().waitFor();
+      await page.getByText(/\d+(\.\d)? kWh/).first().waitFor({ timeout: 30000 });
+      const first = await groupText('XW unit states');
+      await screenshot(page, 'dashboard');
+      // xw-poll reads every 5 s; the simulated values move with time
+      const until = Date.now() + 20000;
+      let later = first;
+      while (later === first && Date.now() < until) {
+        await sleep(500);
+        later = await groupText('XW unit states');
+      }
+      assert.notEqual(later, first, 'the unit table did not change in 20 s');
+      const batteryVolts = (text: string): number[] => [...text.matchAll(/\b(5\d\.\d+)\b/g)].map((m) => Number(m[1]));
+      assert.ok(batteryVolts(later).length >= 3, `battery voltages in: ${later}`);
+      assert.ok((await page.locator('.nrdb-ui-group', { hasText: 'AC power per unit' }).locator('canvas').count()) > 0, 'no chart');
+      assert.deepEqual(errors, [], 'console errors on the dashboard');
+    });
+
+    it('"rest" shows a verified report per unit, and the simulated units are at rest', async function () {
+      const xw = demo.fleet.xw;
+      assert.ok(xw);
+      await page.getByRole('button', { name: 'rest', exact: true }).click();
+      const last = page.locator('.nrdb-ui-group', { hasText: 'XW commands' }).first();
+      await last.getByText(/rest: 3 of 3 units verified in \d+ ms/).waitFor({ timeout: 20000 });
+      const report = page.locator('.nrdb-ui-group', { hasText: 'Report per unit' }).first();
+      const rows = await report.locator('tbody tr').allInnerTexts();
+      const byUnit = Object.fromEntries(rows.map((r) => [r.split(/\t|\n/)[0].trim(), r]));
+      // the demo starts XW 1 charging, XW 2 selling, XW 3 at rest
+      assert.match(byUnit['XW 1'], /yes\s+written/);
+      assert.match(byUnit['XW 2'], /yes\s+written/);
+      assert.match(byUnit['XW 3'], /yes\s+skipped/);
+      for (const r of rows) assert.match(r, /charger_enabled 0, sell_enabled 0/);
+      // what the units report (Charger Enabled 72, Sell Enabled 73) agrees with the report
+      for (const unit of xw.units) assert.deepEqual(xw.device.readHolding(unit, 72, 2), [0, 0], `unit ${unit} charger/sell enabled`);
+      await screenshot(page, 'dashboard-after-rest');
+      assert.deepEqual(errors, [], 'console errors on the dashboard');
+    });
+
+    it('standby asks first; cancelling sends nothing', async function () {
+      const xw = demo.fleet.xw;
+      assert.ok(xw);
+      const writesBefore = xw.units.map((u) => xw.sim.writeCount(u));
+      await page.getByRole('button', { name: 'standby', exact: true }).click();
+      const cancel = page.getByRole('button', { name: 'Cancel' });
+      await cancel.waitFor({ timeout: 10000 });
+      await page.getByText(/Put every XW unit in standby/).waitFor();
+      await screenshot(page, 'dashboard-standby-confirmation');
+      await cancel.click();
+      await sleep(1500);
+      assert.deepEqual(
+        xw.units.map((u) => xw.sim.writeCount(u)),
+        writesBefore,
+        'a write reached the units',
+      );
+      for (const unit of xw.units) assert.deepEqual(xw.device.readHolding(unit, 358, 1), [3], `unit ${unit} left operating`);
+    });
+  });
+});
