@@ -201,9 +201,13 @@ export class KacoPoller {
     const results: InverterResult[] = [];
     await Promise.all(
       [...byBus.values()].map(async (chain) => {
+        let busDown: string | undefined;
         for (const target of chain) {
           if (this.stopped) return;
-          const result = await this.readOne(target, withYield);
+          // the bus itself failed (link lost, nothing sent before the deadline): say so for the rest at once
+          const result = busDown ? { id: target.id, address: target.address, name: target.name, status: 'error' as const, errorMessage: busDown, at: this.scheduler.wallNow() } : await this.readOne(target, withYield);
+          if (result.busFailure) busDown = result.errorMessage;
+          delete result.busFailure;
           results.push(result);
           if (!this.stopped) this.options.onResult(result);
         }
@@ -236,18 +240,21 @@ export class KacoPoller {
     }, wait);
   }
 
-  private async readOne(target: PollTarget, withYield: boolean): Promise<InverterResult> {
+  private async readOne(target: PollTarget, withYield: boolean): Promise<InverterResult & { busFailure?: boolean }> {
     const base = { id: target.id, address: target.address, name: target.name };
     const client = target.client;
-    // a queue wait covers the other nodes' requests on the bus, and one more of ours at most
-    const deadlineMs = 4 * (client.options.timeoutMs + client.options.pauseAfterMs) + 30000;
+    // ours are sent one at a time, so a request waits only for other nodes' traffic: a reading
+    // that cannot start within an interval (the link is down) is reported, not run late
+    const interval = this.options.intervalMs;
+    const deadlineMs = Math.min(60000, Math.max(interval, 5000, 2 * (client.options.timeoutMs + client.options.pauseAfterMs)));
     let measured;
     try {
       measured = await client.readMeasurements(target.address, { priority: Priority.Poll, deadlineMs });
     } catch (err) {
       const at = this.scheduler.wallNow();
       if (isAsleep(err, client, target.address)) return { ...base, status: 'asleep', errorMessage: asleepMessage(err, target), at };
-      return { ...base, status: 'error', errorMessage: (err as Error).message, at };
+      const busFailure = err instanceof TransportError && (err.kind === 'deadline' || err.kind === 'closed' || err.kind === 'open');
+      return { ...base, status: 'error', errorMessage: (err as Error).message, at, busFailure };
     }
     const at = this.scheduler.wallNow();
     const result: InverterResult = { ...base, status: 'ok', fields: { ...measured.fields }, family: measured.family, errorMessage: '', at };

@@ -160,3 +160,49 @@ describe('kaco-read settings and bad input', function () {
     }
   });
 });
+
+describe('kaco-read redeploys', function () {
+  this.timeout(90000);
+
+  it('redeploys 10 times mid-cycle with no port locked, no handle left and never two requests on the line', async () => {
+    const sim = await KacoSim.start({ endpoint: { transport: 'pty' }, inverters: [{ address: 1 }, { address: 2 }, { address: 3 }], latencyMs: 50, timeOfDay: () => 10 });
+    const handles = (): number => (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
+    try {
+      await openExclusively(sim.clientPath as string);
+      const baseline = handles();
+      const firstOfDeploy = new Set<number>();
+      for (let i = 0; i < 10; i++) {
+        const before = sim.requests.length;
+        firstOfDeploy.add(before);
+        await helper.load(KACO_NODES, [
+          { id: 'bus1', type: 'rs485-bus', timeout: 1000, pause: 0, deadline: 30000, trace: false, ...busPropsFor(sim) },
+          ...[1, 2, 3].map((a) => ({ id: `inv${a}`, type: 'kaco-inverter', bus: 'bus1', address: a })),
+          { id: 'read', type: 'kaco-read', inverters: ['inv1', 'inv2', 'inv3'], ...FAST_READ, interval: 1, wires: [[], []] },
+        ] as never);
+        // close while a request is on the wire
+        await waitFor(() => sim.requests.length > before + (i % 3), 10000, `deploy ${i}: requests`);
+        await helper.unload();
+        assert.equal(allBuses().length, 0, `deploy ${i}: bus released`);
+        await openExclusively(sim.clientPath as string);
+      }
+      await new Promise((r) => setTimeout(r, 700)); // replies still due from the simulator
+      // Within a deployment, one request at a time. Across a redeploy the rs485-bus node closes the
+      // port under the request on the wire and the next deployment's first request can go out while
+      // the inverter is still answering the old one (reported to the bus owner); only that is allowed.
+      const overlaps = sim.requests.map((r, k) => (r.overlap ? k : -1)).filter((k) => k >= 0);
+      assert.deepEqual(overlaps.filter((k) => !firstOfDeploy.has(k)), [], 'never two requests of one deployment on the line');
+      assert.ok(handles() <= baseline, `handles: ${handles()} after, ${baseline} before`);
+    } finally {
+      await helper.unload();
+      await sim.close();
+    }
+  });
+});
+
+/** Opens the port with serialport's exclusive lock: fails with "Cannot lock port" if anyone still holds it. */
+async function openExclusively(path: string): Promise<void> {
+  const { SerialPort } = await import('serialport');
+  const port = new SerialPort({ path, baudRate: 9600, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve) => port.close(() => resolve()));
+}

@@ -76,6 +76,22 @@ describe('kaco poller against the simulator (TCP)', function () {
     assert.equal(results.length, seen, 'nothing after stop');
   });
 
+  it('reports a lost link for every inverter at once, and reads again once it is back', async () => {
+    poller = make(0, 0);
+    assert.equal((await poller.trigger()).ok, 3);
+    await sim.device?.unplug();
+    await waitFor(() => bus.state !== 'open', 5000);
+    results.length = 0;
+    const down = await poller.trigger();
+    assert.deepEqual([down.ok, down.error], [0, 3]);
+    const messages = results.map((r) => r.errorMessage);
+    assert.match(messages[0], /deadline|closed|link/);
+    assert.deepEqual(messages.slice(1), [messages[0], messages[0]], 'the rest fail at once with the same reason');
+    await sim.device?.replug();
+    await waitFor(() => bus.state === 'open', 10000);
+    assert.equal((await poller.trigger()).ok, 3);
+  });
+
   it('refuses bad settings and unknown addresses', () => {
     const target = { id: 'a', address: 1, name: 'a', client };
     const base = { onResult: () => undefined, onCycle: () => undefined, yieldEvery: 0 };
