@@ -11,6 +11,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Node } from 'node-red';
 import { DEFAULT_XW, startSimFleet, type SimFleet } from '../../lib/sim/simFleet';
+import rs485BusNode from '../../nodes/rs485-bus/rs485-bus';
+import xwCommandNode from '../../nodes/xw-command/xw-command';
+import xwInverterNode from '../../nodes/xw-inverter/xw-inverter';
+import xwPollNode from '../../nodes/xw-poll/xw-poll';
 import { helper } from '../support/nodeRed';
 import { startNodeRed } from '../support/nodeRedProcess';
 import { mongoFromUrl, prepareExample, readExample, ROOT, type TestServers } from './support/exampleFlows';
@@ -78,8 +82,10 @@ describe('MongoDB: example 1 shapes against the XW simulator (e2e)', function ()
         if (n.type === 'mongodb in') return { id: n.id, type: 'helper', z: n.z, name: n.name, collection: n.collection, wires: n.wires };
         return n;
       });
+    // the runtime's own core nodes (function, switch, change …), by path: they are not packages
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const core = (p: string): unknown => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', p)) as unknown;
-    const ours = ['rs485-bus', 'xw-inverter', 'xw-poll', 'xw-command'].map((t) => require(path.join(ROOT, 'dist', 'nodes', t, `${t}.js`)) as unknown);
+    const ours = [rs485BusNode, xwInverterNode, xwPollNode, xwCommandNode];
     await helper.load([...ours, core('common/20-inject.js'), core('common/25-catch.js'), core('common/90-comment.js'), core('function/10-function.js'), core('function/10-switch.js'), core('function/15-change.js')] as Parameters<typeof helper.load>[0], flow as Parameters<typeof helper.load>[1]);
 
     const recorder = (id: string): Node & { on(e: 'input', f: (msg: Msg) => void): void; send(msg: unknown): void } => {
