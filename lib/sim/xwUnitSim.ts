@@ -7,8 +7,9 @@
  * - control registers echo a write at once; the status registers follow after the switch delay;
  * - in standby (Operating Mode 2) every write but Operating Mode is acknowledged and ignored;
  * - "stuck": writes are acknowledged, echoed, and never acted on;
- * - addresses outside the table's blocks answer exception 2; absent AC2 reads 0xFFFF(FFFF);
- * - optionally the undocumented gaps answer exception 2 too, to exercise the planner's splits.
+ * - addresses outside the table's blocks (and the short gaps between them) answer exception 2;
+ *   absent AC2 reads 0xFFFF(FFFF);
+ * - optionally every undocumented register answers exception 2, to exercise the planner's splits.
  */
 import { monotonicClock, type Clock } from '../bus/clock';
 import { CHARGER_STATUS_DISABLED, OPERATING_MODE } from '../xw/enumTexts';
@@ -50,6 +51,9 @@ interface PendingChange {
  * is a guess. The writer does not rely on it: standby is judged by Operating Mode reading 2.
  */
 const DEVICE_STATE_STANDBY = 5;
+
+/** gaps between documented blocks up to this many registers are readable (read 0) */
+const SHORT_GAP = 8;
 
 export class XwUnitSim {
   readonly switchDelayMs: number;
@@ -218,8 +222,14 @@ export class XwUnitSim {
   private image(): Map<number, number> {
     const v = this.values();
     const image = new Map<number, number>();
-    for (const block of XW_TABLE.blocks) {
-      if (!this.refuseUndocumented) for (let a = block.first; a <= block.last; a++) image.set(a, 0);
+    if (!this.refuseUndocumented) {
+      // undocumented registers inside a block, and short gaps between blocks, read 0; so a merged
+      // read of 0x0040–0x009B (92 registers) is answered, as public programs do it
+      XW_TABLE.blocks.forEach((block, i) => {
+        const next = XW_TABLE.blocks[i + 1];
+        const end = next && next.first - block.last <= SHORT_GAP ? next.first - 1 : block.last;
+        for (let a = block.first; a <= end; a++) image.set(a, 0);
+      });
     }
     for (const f of XW_TABLE.fields) encodeField(f, v[f.name] ?? null).forEach((r, i) => image.set(f.address + i, r));
     return image;
