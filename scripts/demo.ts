@@ -69,17 +69,27 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   };
 }
 
-function portArgument(argv: string[]): number {
-  const i = argv.indexOf('--port');
-  if (i < 0) return 1880;
-  const port = Number(argv[i + 1]);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be 1–65535, got ${argv[i + 1]}`);
-  return port;
+/** `npm start -- --port 1881 --user-dir /tmp/demo` */
+function demoArguments(argv: string[]): { port: number; userDir: string } {
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i < 0 ? undefined : argv[i + 1];
+  };
+  const portText = value('--port');
+  const port = portText === undefined ? 1880 : Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be 1–65535, got ${portText}`);
+  return { port, userDir: path.resolve(value('--user-dir') ?? path.join(ROOT, '.demo', 'node-red')) };
 }
 
 async function main(): Promise<void> {
-  const port = portArgument(process.argv.slice(2));
-  const userDir = path.join(ROOT, '.demo', 'node-red');
+  let args;
+  try {
+    args = demoArguments(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const { port, userDir } = args;
   process.stdout.write('Starting simulated units and Node-RED…\n');
   let demo: Demo;
   try {
