@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHook } from 'node:async_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -190,6 +191,34 @@ describe('pv-cache node', function () {
     const err = nextError();
     cache.receive({ payload: 1 } as never);
     assert.match(await err, /pv-cache\.error\.notOpen: cannot open cache file .*not-a-dir\/c\.sqlite: EEXIST/);
+  });
+
+  it('leaves no timer behind when it is closed', async () => {
+    // Timers created by the cache's code, from creation until cleared or run.
+    const ours = new Map<number, string>();
+    const hook = createHook({
+      init(id, type) {
+        if (type !== 'Timeout') return;
+        const stack = new Error().stack ?? '';
+        if (/[/\\](lib[/\\]cache|nodes[/\\]pv-cache)[/\\]/.test(stack)) ours.set(id, stack);
+      },
+      destroy(id) {
+        ours.delete(id);
+      },
+    }).enable();
+    try {
+      const cache = await load({ statsInterval: 1, ackTimeout: 0.5 });
+      cache.receive({ payload: { seq: 1 } } as never);
+      db.up = false;
+      cache.receive({ payload: { seq: 2 } } as never);
+      await until(() => db.received.length === 2, 'sent');
+      assert.ok(ours.size > 0, 'the cache runs timers while deployed');
+      await helper.unload();
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual([...ours.values()], [], 'timers left after close');
+    } finally {
+      hook.disable();
+    }
   });
 
   it('closes within the deploy: a redeploy reopens the same file with its pending messages', async () => {
