@@ -53,7 +53,8 @@ export = function register(RED: NodeAPI): void {
       if (s.mode === 'offline') node.status({ fill: 'yellow', shape: 'ring', text: RED._('pv-cache.status.waiting', { pending: text }) });
       else node.status({ fill: 'blue', shape: 'dot', text });
     };
-    // The age in the status grows by itself, so it is refreshed now and then even when idle.
+    // At most one status update a second (not one per message); the age in it grows by itself,
+    // so it is refreshed while anything is pending.
     const statusTimer = setInterval(() => {
       if (cache && cache.stats().pending > 0) statusDirty = true;
       showStatus();
@@ -101,7 +102,6 @@ export = function register(RED: NodeAPI): void {
       } catch (err) {
         return fail(done, err);
       }
-      showStatus();
       done();
     });
 
