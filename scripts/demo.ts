@@ -81,6 +81,11 @@ function demoArguments(argv: string[]): { port: number; userDir: string } {
   return { port, userDir: path.resolve(value('--user-dir') ?? path.join(ROOT, '.demo', 'node-red')) };
 }
 
+function shortPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') ? rel : p;
+}
+
 async function main(): Promise<void> {
   let args;
   try {
@@ -108,7 +113,7 @@ async function main(): Promise<void> {
       '',
       `  XW units ${fleet.xw?.units.join(', ')} simulated on 127.0.0.1:${fleet.xw?.port} (RTU over TCP)`,
       `  KACO inverters ${fleet.kaco?.addresses.join(', ')} simulated on 127.0.0.1:${fleet.kaco?.port} (their day starts at ${KACO_START_HOUR}:00)`,
-      `  Node-RED user directory: ${path.relative(process.cwd(), userDir) || '.'} (history in pv-cache/dashboard.sqlite)`,
+      `  Node-RED user directory: ${shortPath(userDir)} (history in pv-cache/dashboard.sqlite)`,
       '',
       'Ctrl-C stops everything.',
       '',
