@@ -18,7 +18,9 @@ function testDbNode(RED: NodeAPI): void {
     RED.nodes.createNode(this, config as never);
     this.on('input', (msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
       db.received.push(msg as Msg);
-      setImmediate(() => (db.up ? done() : done(new Error('connect ECONNREFUSED 127.0.0.1:8086'))));
+      // decided on arrival, so every message received after db.up is set succeeds
+      const up = db.up;
+      setImmediate(() => (up ? done() : done(new Error('connect ECONNREFUSED 127.0.0.1:8086'))));
     });
   } as never);
 }
@@ -89,8 +91,7 @@ describe('pv-cache node', function () {
     assert.deepEqual(tags, { cache: 'local' });
     await until(() => helper.getNode('cache') !== undefined && db.received.length === 3, 'settled');
     assert.equal(fields.cache_online, true);
-    await new Promise((r) => setTimeout(r, 1100));
-    assert.ok(statuses.some((st) => st.fill === 'green' && st.text === 'pv-cache.status.delivered'), JSON.stringify(statuses));
+    await until(() => statuses.some((st) => st.fill === 'green' && st.text === 'pv-cache.status.delivered'), 'green status');
   });
 
   it('keeps failed messages pending, shows it, and re-sends them oldest first once the database answers, never a delivered one', async () => {
@@ -103,9 +104,7 @@ describe('pv-cache node', function () {
     db.up = false;
     for (let seq = 2; seq <= 6; seq++) cache.receive({ measurement: 'pv', payload: { seq } } as never);
     await until(() => db.received.length >= 4, 'failing probes');
-    await new Promise((r) => setTimeout(r, 1100));
-    const waiting = statuses.filter((st) => st.fill === 'yellow');
-    assert.ok(waiting.some((st) => st.text === 'pv-cache.status.waiting'), JSON.stringify(statuses));
+    await until(() => statuses.some((st) => st.fill === 'yellow' && st.shape === 'ring' && st.text === 'pv-cache.status.waiting'), 'yellow status');
     db.up = true;
     const before = db.received.length;
     await until(() => seqs().slice(before).includes(6), 'drained');
