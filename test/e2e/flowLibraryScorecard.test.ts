@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EXAMPLES_DIR, ROOT, exampleFiles, readExample } from './support/exampleFlows';
+import { coreNodesDir, runtimePackage } from './support/runtimePath';
 
 /** the part of semver used here */
 interface SemVer {
@@ -21,7 +22,7 @@ interface Semver {
 }
 // node-red's own semver (a dependency of the runtime under test, so always installed)
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const semver = require(require.resolve('semver', { paths: [path.dirname(require.resolve('node-red/package.json'))] })) as Semver;
+const semver = require(runtimePackage('semver')) as Semver;
 
 interface PackageJson {
   name: string;
@@ -177,7 +178,7 @@ describe('Flow Library scorecard, offline', function () {
   it('N01/P08 no node type clashes with a core node, a companion package or a known public type', function () {
     const taken = new Set([
       ...KNOWN_TAKEN_TYPES,
-      ...typesRegisteredUnder(path.dirname(require.resolve('@node-red/nodes/package.json'))),
+      ...typesRegisteredUnder(coreNodesDir()),
       ...['node-red-contrib-influxdb', 'node-red-node-mongodb', '@flowfuse/node-red-dashboard'].flatMap((p) => [...typesRegisteredUnder(path.join(ROOT, 'node_modules', p))]),
     ]);
     assert.ok(taken.has('inject') && taken.has('influxdb out') && taken.has('ui-button'), 'the scan of other packages found their types');
@@ -195,7 +196,7 @@ describe('Flow Library scorecard, offline', function () {
     const allowed = new Set([
       ...nodeTypes,
       'tab',
-      ...typesRegisteredUnder(path.dirname(require.resolve('@node-red/nodes/package.json'))),
+      ...typesRegisteredUnder(coreNodesDir()),
       ...['node-red-contrib-influxdb', 'node-red-node-mongodb', '@flowfuse/node-red-dashboard'].flatMap((p) => [...typesRegisteredUnder(path.join(ROOT, 'node_modules', p))]),
     ]);
     for (const file of exampleFiles()) {

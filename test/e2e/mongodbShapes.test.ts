@@ -16,6 +16,7 @@ import xwCommandNode from '../../nodes/xw-command/xw-command';
 import xwInverterNode from '../../nodes/xw-inverter/xw-inverter';
 import xwPollNode from '../../nodes/xw-poll/xw-poll';
 import { helper } from '../support/nodeRed';
+import { coreNodesDir } from './support/runtimePath';
 import { startNodeRed } from '../support/nodeRedProcess';
 import { mongoFromUrl, prepareExample, readExample, ROOT, type TestServers } from './support/exampleFlows';
 import { deployFlows, type FlowNode } from './support/runtimeAdmin';
@@ -84,7 +85,7 @@ describe('MongoDB: example 1 shapes against the XW simulator (e2e)', function ()
       });
     // the runtime's own core nodes (function, switch, change …), by path: they are not packages
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const core = (p: string): unknown => require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', p)) as unknown;
+    const core = (p: string): unknown => require(path.join(coreNodesDir(), 'core', p)) as unknown;
     const ours = [rs485BusNode, xwInverterNode, xwPollNode, xwCommandNode];
     await helper.load([...ours, core('common/20-inject.js'), core('common/25-catch.js'), core('common/90-comment.js'), core('function/10-function.js'), core('function/10-switch.js'), core('function/15-change.js')] as Parameters<typeof helper.load>[0], flow as Parameters<typeof helper.load>[1]);
 

@@ -3,11 +3,11 @@
  * types) and the comms websocket (node statuses, retained by the runtime so a late subscriber
  * sees them all).
  */
-import path from 'node:path';
+import { runtimePackage } from './runtimePath';
 
 // ws is Node-RED's own websocket library (Node 20 has no WebSocket client of its own)
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const WebSocket = require(require.resolve('ws', { paths: [path.dirname(require.resolve('node-red/package.json'))] })) as typeof import('ws');
+const WebSocket = require(runtimePackage('ws')) as typeof import('ws');
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
