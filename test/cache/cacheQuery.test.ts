@@ -53,3 +53,10 @@ describe('cache queries and inputs', () => {
     assert.deepEqual(classifyInput({ payload: { p: 1 } }, 'c1'), { kind: 'data' });
   });
 });
+
+describe('cache status age', () => {
+  it('is short: seconds, minutes, hours, days', async () => {
+    const { ageText } = await import('../../lib/cache/ageText');
+    assert.deepEqual([0, 59, 60, 3599, 3600, 86399, 86400, 864000].map(ageText), ['0s', '59s', '1m', '59m', '1h', '23h', '1d', '10d']);
+  });
+});
