@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NodeAPI, NodeMessage } from 'node-red';
 import { helper } from '../support/nodeRed';
-import { startInfluxd, type Influxd } from '../support/influxd';
+import { INFLUXD_MISSING, startInfluxd, type Influxd } from '../support/influxd';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pvCache = require('../../nodes/pv-cache/pv-cache') as (RED: NodeAPI) => void;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,6 +22,19 @@ const until = async (cond: () => boolean | Promise<boolean>, what: string, ms: n
     await sleep(50);
   }
 };
+
+describe('test/support/influxd', () => {
+  it('fails loudly, naming the package, when influxd is not there', async () => {
+    const saved = process.env.INFLUXD_PATH;
+    process.env.INFLUXD_PATH = '/nonexistent/influxd';
+    try {
+      await assert.rejects(startInfluxd(), (err: Error) => err.message.startsWith(INFLUXD_MISSING) && /apt-get install influxdb/.test(err.message));
+    } finally {
+      if (saved === undefined) delete process.env.INFLUXD_PATH;
+      else process.env.INFLUXD_PATH = saved;
+    }
+  });
+});
 
 describe('pv-cache with a real InfluxDB through an outage', function () {
   this.timeout(90000);

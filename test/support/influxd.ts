@@ -45,7 +45,12 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
+/** The influxd binary: $INFLUXD_PATH when set, else the first on PATH, /usr/bin or /usr/sbin. */
 export function influxdPath(): string {
+  if (process.env.INFLUXD_PATH !== undefined) {
+    if (fs.existsSync(process.env.INFLUXD_PATH)) return process.env.INFLUXD_PATH;
+    throw new Error(`${INFLUXD_MISSING}: INFLUXD_PATH=${process.env.INFLUXD_PATH} does not exist`);
+  }
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).concat(['/usr/bin', '/usr/sbin'])) {
     const candidate = path.join(dir, 'influxd');
     if (fs.existsSync(candidate)) return candidate;
