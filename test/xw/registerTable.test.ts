@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { XW_BLOCKS, XW_ENERGY_FIELDS, XW_STATUS_FIELDS, XW_TABLE } from '../../lib/xw/registerTable';
 import { buildRegisterTable } from '../../lib/xw/tableCheck';
 import type { BlockSpec } from '../../lib/xw/registerTypes';
@@ -54,5 +56,10 @@ describe('xw/registerTable', () => {
 
   it('the real table passes its own check (it is built at load)', () => {
     assert.doesNotThrow(() => buildRegisterTable(XW_BLOCKS));
+  });
+
+  it('docs/xw-fields.md lists every field with its address', () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'docs', 'xw-fields.md'), 'utf8');
+    for (const f of XW_TABLE.fields) assert.match(doc, new RegExp(`\\| \`${f.name}\` \\| ${f.address} \\(`), f.name);
   });
 });
