@@ -232,7 +232,13 @@ export class Bus extends EventEmitter {
     if (!entry) return;
     this.inFlight = this.execute(entry).finally(() => {
       this.inFlight = undefined;
-      this.pump();
+      // Let the owner of the finished transaction run first: a command that read state queues its
+      // writes in the continuation, and they must outrank the poll already waiting (Modbus TCP has
+      // no silence gate that would give it that chance otherwise).
+      this.gate = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.gate = undefined;
+        this.pump();
+      });
     });
   }
 
@@ -294,7 +300,7 @@ export class Bus extends EventEmitter {
     if (retryable && entry.attempts < (request.retries ?? 0) && !this.closed && !(unit !== undefined && this.health.isUnreachable(unit))) {
       entry.attempts += 1;
       this.stats.retries += 1;
-      this.queue.requeueFront(entry, err);
+      this.queue.requeue(entry, err);
       return;
     }
     this.queue.settle(entry, err);

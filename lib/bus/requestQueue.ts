@@ -68,14 +68,19 @@ export class RequestQueue {
     return undefined;
   }
 
-  /** Puts an entry back at the head of its class for a retry, or fails it if its deadline passed. */
-  requeueFront(entry: QueueEntry, lastError: Error): void {
+  /**
+   * Puts an entry back for a retry, or fails it if its deadline passed. It goes behind what its
+   * class already holds: a unit that does not answer must not hold up the requests for the
+   * others (with the retry at the head, a dead unit's retries all ran before the next unit's
+   * write — found by the command fault soak).
+   */
+  requeue(entry: QueueEntry, lastError: Error): void {
     const now = performance.now();
     const alive = entry.waiters.filter((w) => w.deadlineAt > now);
     for (const w of entry.waiters) if (w.deadlineAt <= now) w.reject(deadlineError(entry.request, lastError));
     entry.waiters.splice(0, entry.waiters.length, ...alive);
     if (alive.length === 0) return;
-    this.classes[entry.request.priority].unshift(entry);
+    this.classes[entry.request.priority].push(entry);
     for (const w of alive) this.arm(entry, w);
   }
 
