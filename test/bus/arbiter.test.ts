@@ -176,9 +176,9 @@ describe('bus arbiter', () => {
   it('fails everything queued when closed, with no timer left', async () => {
     makeBus(() => ({ afterMs: 0 }), { timeoutMs: 5000 });
     await waitFor(() => bus.state === 'open');
-    const pending = [1, 2, 3].map((i) => bus.submit({ owner: 't', priority: Priority.Poll, run: echoRun(`x${i}`) }));
+    const pending = Promise.allSettled([1, 2, 3].map((i) => bus.submit({ owner: 't', priority: Priority.Poll, run: echoRun(`x${i}`) })));
     await bus.close();
-    const outcomes = await Promise.allSettled(pending);
+    const outcomes = await pending;
     for (const o of outcomes) assert.equal(o.status, 'rejected');
     assert.equal(bus.state, 'closed');
     await assert.rejects(bus.submit({ owner: 't', priority: Priority.Poll, run: echoRun('y') }), { kind: 'closed' });
