@@ -1,0 +1,153 @@
+/**
+ * A night for KACO inverters on a virtual clock: the KACO simulator's time of day, the bus's
+ * clock (asleep units and their probe interval) and the poller's timers all run on one virtual
+ * clock that jumps from timer to timer, while requests still go over a real socat pty with real
+ * (short) timeouts. The evening runs at 1:1, then the night is compressed to `nightHours` of
+ * virtual time (12 in `npm run soak`), then the morning runs at 1:1 again; the probe interval stays
+ * 60 s of virtual time, so a 12-hour night costs 720 probes per inverter, as on a real roof.
+ */
+import { Bus } from '../../lib/bus/bus';
+import type { Clock } from '../../lib/bus/clock';
+import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
+import { KacoClient } from '../../lib/kaco/kacoClient';
+import { KacoPoller, type InverterResult, type PollScheduler } from '../../lib/kaco/kacoPoller';
+import { SUNRISE_H, SUNSET_H } from '../../lib/sim/daylightCurve';
+import { KacoSim } from '../../lib/sim/kacoSim';
+
+const HOUR = 3600 * 1000;
+const EVENING_H = SUNSET_H - 0.05; // 17:57
+const MORNING_H = SUNRISE_H - 0.05; // 05:57
+const AFTER_SUNRISE_H = 0.05;
+export const ADDRESSES = [1, 2, 3];
+export const INTERVAL_MS = 10000;
+export const PROBE_EVERY_MS = 60000;
+export const MISSES_TO_ASLEEP = 3;
+
+/** Timers on a virtual clock: nothing fires until the driver advances time to it. */
+class VirtualTime implements PollScheduler, Clock {
+  private t = 0;
+  private seq = 0;
+  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+  now(): number {
+    return this.t;
+  }
+  wallNow(): number {
+    return Date.UTC(2026, 5, 21) + this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+  /** moves to the earliest timer and fires it; false when there is none */
+  fireNext(): boolean {
+    let next: [number, { at: number; fn: () => void }] | undefined;
+    for (const e of this.timers) if (!next || e[1].at < next[1].at) next = e;
+    if (!next) return false;
+    this.timers.delete(next[0]);
+    this.t = Math.max(this.t, next[1].at);
+    next[1].fn();
+    return true;
+  }
+}
+
+export interface NightReport {
+  nightHours: number;
+  /** virtual ms from sunset to sunrise (the compressed night and the minutes around it at 1:1) */
+  nightMs: number;
+  /** per inverter: requests that reached it between sunset and sunrise */
+  nightRequests: Record<number, number>;
+  /** per inverter: cycles reported 'error' between sunset and sunrise */
+  nightErrors: Record<number, number>;
+  /** per inverter: cycles reported 'asleep' between sunset and sunrise */
+  nightAsleep: Record<number, number>;
+  /** per inverter: virtual ms from sunrise to its first good reading */
+  awakeAfterSunriseMs: Record<number, number>;
+  /** virtual ms from sunrise to the first cycle after it */
+  firstCycleAfterSunriseMs: number;
+  cycles: number;
+  realSeconds: number;
+}
+
+export async function runKacoNight(nightHours: number): Promise<NightReport> {
+  const vt = new VirtualTime();
+  // virtual hours since the start → the simulator's time of day, the night compressed
+  const eveningSpan = SUNSET_H + 0.05 - EVENING_H; // until just after sunset, at 1:1
+  const nightSpan = nightHours;
+  const realNight = 24 - (SUNSET_H + 0.05) + MORNING_H; // what the compressed span stands for
+  const hourOf = (virtualMs: number): number => {
+    const h = virtualMs / HOUR;
+    if (h < eveningSpan) return EVENING_H + h;
+    if (h < eveningSpan + nightSpan) return (SUNSET_H + 0.05 + ((h - eveningSpan) * realNight) / nightSpan) % 24;
+    return MORNING_H + (h - eveningSpan - nightSpan);
+  };
+  const sunsetAt = (SUNSET_H - EVENING_H) * HOUR;
+  const sunriseAt = (eveningSpan + nightSpan + (SUNRISE_H - MORNING_H)) * HOUR;
+  const endAt = sunriseAt + AFTER_SUNRISE_H * HOUR;
+
+  const sim = await KacoSim.start({ endpoint: { transport: 'pty' }, inverters: ADDRESSES.map((address) => ({ address })), latencyMs: 5, baudRate: 57600, timeOfDay: () => hourOf(vt.now()) });
+  const bus = new Bus('kaco-night', { link: { kind: 'serial', path: sim.clientPath as string, baudRate: 9600, format: FORMAT_8N1 }, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 30000, trace: false }, { clock: vt });
+  const report: NightReport = { nightHours, nightMs: sunriseAt - sunsetAt, nightRequests: {}, nightErrors: {}, nightAsleep: {}, awakeAfterSunriseMs: {}, firstCycleAfterSunriseMs: NaN, cycles: 0, realSeconds: 0 };
+  for (const a of ADDRESSES) {
+    report.nightRequests[a] = 0;
+    report.nightErrors[a] = 0;
+    report.nightAsleep[a] = 0;
+  }
+  const started = performance.now();
+  let poller: KacoPoller | undefined;
+  try {
+    bus.start();
+    const openBy = Date.now() + 5000;
+    while (bus.state !== 'open' && Date.now() < openBy) await new Promise((r) => setTimeout(r, 5));
+    const client = new KacoClient(bus, { owner: 'night', timeoutMs: 100, pauseAfterMs: 5, missesToAsleep: MISSES_TO_ASLEEP, probeEveryMs: PROBE_EVERY_MS });
+    const night = (t: number): boolean => t >= sunsetAt && t < sunriseAt;
+    let cyclesDone = 0;
+    const onResult = (r: InverterResult): void => {
+      const t = vt.now();
+      if (night(t)) {
+        if (r.status === 'error') report.nightErrors[r.address]++;
+        if (r.status === 'asleep') report.nightAsleep[r.address]++;
+      } else if (t >= sunriseAt && r.status === 'ok' && report.awakeAfterSunriseMs[r.address] === undefined) {
+        report.awakeAfterSunriseMs[r.address] = t - sunriseAt;
+      }
+    };
+    poller = new KacoPoller({
+      targets: ADDRESSES.map((address) => ({ id: `inv${address}`, address, name: `roof ${address}`, client })),
+      intervalMs: INTERVAL_MS,
+      yieldEvery: 0,
+      onResult,
+      onCycle: (c) => {
+        cyclesDone++;
+        if (vt.now() >= sunriseAt && Number.isNaN(report.firstCycleAfterSunriseMs)) report.firstCycleAfterSunriseMs = vt.now() - sunriseAt;
+        void c;
+      },
+      scheduler: vt,
+    });
+    let seenRequests = 0;
+    const countRequests = (): void => {
+      const fresh = sim.requests.slice(seenRequests);
+      seenRequests = sim.requests.length;
+      for (const r of fresh) if (night(vt.now())) report.nightRequests[r.address] = (report.nightRequests[r.address] ?? 0) + 1;
+    };
+    poller.start();
+    // run each cycle to its end in real time, then jump the virtual clock to the next timer
+    while (vt.now() < endAt) {
+      const before = cyclesDone;
+      const until = Date.now() + 10000;
+      while (cyclesDone === before && Date.now() < until) await new Promise((r) => setImmediate(r));
+      if (cyclesDone === before) throw new Error(`a cycle did not end at virtual ${(vt.now() / HOUR).toFixed(2)} h`);
+      countRequests();
+      if (!vt.fireNext()) break;
+    }
+    report.cycles = cyclesDone;
+  } finally {
+    await poller?.stop();
+    await bus.close();
+    await sim.close();
+  }
+  report.realSeconds = (performance.now() - started) / 1000;
+  return report;
+}
