@@ -8,7 +8,7 @@ import { describeSoak, runFaultSoak, type FaultSoakResult, type SoakTransport } 
 import { soakLog, soakSize, soakTimeout, SOAK_FULL } from './soakSize';
 
 const TRANSPORTS: SoakTransport[] = ['pty', 'tcp-rtu', 'modbus-tcp'];
-const CALLS = soakSize(1000, 100000);
+const CALLS = soakSize(700, 100000);
 const MB = 2 ** 20;
 
 describe(`soak: ${CALLS} Modbus transactions per transport with 5 % of each fault`, function () {

@@ -15,9 +15,9 @@ import { SUNRISE_H, SUNSET_H } from '../../lib/sim/daylightCurve';
 import { KacoSim } from '../../lib/sim/kacoSim';
 
 const HOUR = 3600 * 1000;
-const EVENING_H = SUNSET_H - 0.05; // 17:57
-const MORNING_H = SUNRISE_H - 0.05; // 05:57
-const AFTER_SUNRISE_H = 0.05;
+const EVENING_H = SUNSET_H - 1 / 60; // 17:59
+const MORNING_H = SUNRISE_H - 1 / 60; // 05:59
+const AFTER_SUNRISE_H = 2 / 60; // long enough for a probe interval and a cycle
 export const ADDRESSES = [1, 2, 3];
 export const INTERVAL_MS = 10000;
 export const PROBE_EVERY_MS = 60000;
@@ -75,13 +75,13 @@ export interface NightReport {
 export async function runKacoNight(nightHours: number): Promise<NightReport> {
   const vt = new VirtualTime();
   // virtual hours since the start → the simulator's time of day, the night compressed
-  const eveningSpan = SUNSET_H + 0.05 - EVENING_H; // until just after sunset, at 1:1
+  const eveningSpan = SUNSET_H + 1 / 60 - EVENING_H; // until just after sunset, at 1:1
   const nightSpan = nightHours;
-  const realNight = 24 - (SUNSET_H + 0.05) + MORNING_H; // what the compressed span stands for
+  const realNight = 24 - (SUNSET_H + 1 / 60) + MORNING_H; // what the compressed span stands for
   const hourOf = (virtualMs: number): number => {
     const h = virtualMs / HOUR;
     if (h < eveningSpan) return EVENING_H + h;
-    if (h < eveningSpan + nightSpan) return (SUNSET_H + 0.05 + ((h - eveningSpan) * realNight) / nightSpan) % 24;
+    if (h < eveningSpan + nightSpan) return (SUNSET_H + 1 / 60 + ((h - eveningSpan) * realNight) / nightSpan) % 24;
     return MORNING_H + (h - eveningSpan - nightSpan);
   };
   const sunsetAt = (SUNSET_H - EVENING_H) * HOUR;

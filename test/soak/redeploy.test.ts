@@ -5,6 +5,7 @@
  * handles and timers are back to the baseline. Shortened here; `npm run soak` runs 100.
  */
 import assert from 'node:assert/strict';
+import { createHook } from 'node:async_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,32 @@ function resources(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * Timers created by the package's code (nodes/, lib/ but the simulators) that are still pending:
+ * each Timeout is recorded with its stack when created and forgotten when it fires or is cleared,
+ * so a timer left by another test file (a simulator still shutting down) is not mistaken for ours.
+ */
+class TimerWatch {
+  private readonly pending = new Map<number, string>();
+  private readonly hook = createHook({
+    init: (id, type) => {
+      if (type === 'Timeout') this.pending.set(id, new Error().stack ?? '');
+    },
+    destroy: (id) => {
+      this.pending.delete(id);
+    },
+  });
+  start(): void {
+    this.hook.enable();
+  }
+  stop(): void {
+    this.hook.disable();
+  }
+  ours(): string[] {
+    return [...this.pending.values()].filter((s) => /[/\\](nodes|lib)[/\\]/.test(s) && !/[/\\]lib[/\\]sim[/\\]/.test(s)).map((s) => s.split('\n').slice(1, 6).join(' | '));
+  }
 }
 
 function grown(before: Record<string, number>, after: Record<string, number>): string[] {
@@ -84,6 +111,8 @@ describe(`soak: ${DEPLOYS} redeploys of a flow with every node type`, function (
     await helper.unload();
     await sleep(200);
     baseline = { fds: fdCount(), resources: resources() };
+    const timers = new TimerWatch();
+    timers.start();
 
     await helper.load(types.map((t) => t.module), flow(0));
     const spyLog = (): void => {
@@ -108,6 +137,7 @@ describe(`soak: ${DEPLOYS} redeploys of a flow with every node type`, function (
     spyLog();
     await helper.unload();
     await sleep(300);
+    timers.stop();
 
     const lockErrors = logged.filter((l) => /lock/i.test(l));
     const after = { fds: fdCount(), resources: resources() };
@@ -117,6 +147,10 @@ describe(`soak: ${DEPLOYS} redeploys of a flow with every node type`, function (
     await openExclusively(fleet.xw?.path as string);
     await openExclusively(fleet.kaco?.path as string);
     assert.ok(after.fds <= baseline.fds, `file descriptors: ${baseline.fds} before, ${after.fds} after`);
-    assert.deepEqual(grown(baseline.resources, after.resources), [], 'handles and timers back to the baseline');
+    // handles by kind; timers by who made them (another test file's simulator may still be shutting down)
+    const { Timeout: _timeoutsBefore, ...handlesBefore } = baseline.resources;
+    const { Timeout: _timeoutsAfter, ...handlesAfter } = after.resources;
+    assert.deepEqual(grown(handlesBefore, handlesAfter), [], 'handles back to the baseline');
+    assert.deepEqual(timers.ours(), [], 'timers of the package still pending after the flows stopped');
   });
 });
