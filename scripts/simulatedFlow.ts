@@ -7,8 +7,6 @@ import type { SimFleet } from '../lib/sim/simFleet';
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
-const CONNECTION_KEYS = ['connection', 'serialPort', 'baudRate', 'dataBits', 'parity', 'stopBits', 'host', 'tcpPort', 'lineBaudRate'];
-
 export function pointBusesAtSimulators(flow: readonly FlowNode[], fleet: SimFleet): FlowNode[] {
   const copy = JSON.parse(JSON.stringify(flow)) as FlowNode[];
   const family = new Map<string, 'xw' | 'kaco'>();
@@ -29,7 +27,7 @@ export function pointBusesAtSimulators(flow: readonly FlowNode[], fleet: SimFlee
     const kind = family.get(n.id);
     const line = kind ? fleet[kind] : undefined;
     if (!line) continue;
-    for (const k of CONNECTION_KEYS) delete n[k];
+    // only the connection changes: every other stored property stays, so the editor still finds the node valid
     Object.assign(n, line.bus);
   }
   return copy;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startDemo, type Demo } from '../../scripts/demo';
 import { launchChromium, pageErrors, screenshot, type Browser } from './support/browser';
-import { ROOT } from './support/exampleFlows';
+import { exampleFiles, readExample, ROOT } from './support/exampleFlows';
 
 /** every node type this package has: one folder under nodes/ with its editor file */
 function packageNodeTypes(): string[] {
@@ -87,6 +87,27 @@ describe('the demo in a real browser (e2e)', function () {
           assert.equal(inPalette, 1, `${type} not in the palette`);
         }
       }
+    });
+
+    it('every example imports into the editor with no invalid node (what the editor marks with a red triangle)', async function () {
+      for (const file of exampleFiles()) {
+        const before = errors.length;
+        const invalid = (await page.evaluate(`(() => {
+          const flow = ${JSON.stringify(readExample(file))};
+          const ids = new Set(flow.map((n) => n.id));
+          // the dashboard example is deployed already (the demo): check it as it is
+          const known = (n) => RED.nodes.node(n.id) || RED.nodes.workspace(n.id);
+          if (!flow.some(known)) RED.view.importNodes(flow, { generateIds: false, addFlow: false });
+          const bad = [];
+          RED.nodes.eachNode((n) => { if (ids.has(n.id) && n.valid === false) bad.push(n.type + ' ' + n.id); });
+          RED.nodes.eachConfig((n) => { if (ids.has(n.id) && n.valid === false) bad.push(n.type + ' ' + n.id); });
+          for (const n of flow) if (!known(n)) bad.push('not imported: ' + n.type + ' ' + n.id);
+          return bad;
+        })()`)) as string[];
+        assert.deepEqual(invalid, [], `${file}: invalid nodes`);
+        assert.deepEqual(errors.slice(before), [], `${file}: console errors on import`);
+      }
+      await screenshot(page, 'editor-examples-imported');
     });
 
     for (const type of packageNodeTypes()) {
