@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     demo = await startDemo({ port, userDir });
   } catch (err) {
     const text = (err as Error).message;
-    process.stderr.write(/EADDRINUSE/.test(text) ? `Port ${port} is in use: stop what runs there, or npm start -- --port 1881\n` : `${text}\n`);
+    process.stderr.write(/EADDRINUSE|port in use/.test(text) ? `Port ${port} is in use: stop what runs there, or npm start -- --port 1881\n` : `${text}\n`);
     process.exit(1);
   }
   const { fleet } = demo;
