@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { parseSimCommand } from '../../lib/sim/simCommandLine';
+import { DEFAULT_KACO, DEFAULT_XW } from '../../lib/sim/simFleet';
+
+describe('solar-bus-sim options', function () {
+  it('defaults: 3 XW units from 10 and 3 KACO inverters from 1, on loopback TCP, the wall clock', function () {
+    const c = parseSimCommand([]);
+    assert.ok(!c.help);
+    assert.deepEqual(c.fleet, { host: '127.0.0.1', xw: { ...DEFAULT_XW }, kaco: { ...DEFAULT_KACO, startHour: undefined } });
+    assert.equal(c.json, false);
+  });
+
+  it('reads every option', function () {
+    const c = parseSimCommand(['--xw', '5', '--xw-unit', '20', '--xw-transport', 'tcp', '--xw-framing', 'modbus-tcp', '--xw-port', '5020', '--xw-baud', '9600', '--xw-switch-delay', '0', '--kaco', '2', '--kaco-address', '7', '--kaco-transport', 'pty', '--kaco-baud', '19200', '--kaco-protocol', 'generic', '--time-of-day', '9.5', '--host', '0.0.0.0', '--json']);
+    assert.ok(!c.help);
+    assert.deepEqual(c.fleet, {
+      host: '0.0.0.0',
+      xw: { count: 5, firstUnit: 20, transport: 'tcp', framing: 'modbus-tcp', port: 5020, baudRate: 9600, switchDelayMs: 0 },
+      kaco: { count: 2, firstAddress: 7, transport: 'pty', port: 0, baudRate: 19200, protocol: 'generic', startHour: 9.5 },
+    });
+    assert.equal(c.json, true);
+  });
+
+  it('--xw 0 or --kaco 0 leaves that family out; both 0 is refused', function () {
+    const c = parseSimCommand(['--xw', '0']);
+    assert.ok(!c.help && c.fleet.xw === undefined && c.fleet.kaco !== undefined);
+    assert.throws(() => parseSimCommand(['--xw', '0', '--kaco', '0']), /nothing to simulate/);
+  });
+
+  it('refuses wrong values with the option named', function () {
+    assert.throws(() => parseSimCommand(['--xw', 'three']), /--xw must be a whole number 0–20, got "three"/);
+    assert.throws(() => parseSimCommand(['--kaco-address', '33']), /--kaco-address must be a whole number 1–32/);
+    assert.throws(() => parseSimCommand(['--time-of-day', '24']), /--time-of-day must be "now" or an hour 0–24/);
+    assert.throws(() => parseSimCommand(['--xw-transport', 'pty', '--xw-framing', 'modbus-tcp']), /modbus-tcp needs --xw-transport tcp/);
+    assert.throws(() => parseSimCommand(['--kaco-protocol', 'xi']), /one of standard, generic, mixed/);
+    assert.throws(() => parseSimCommand(['--unknown']), /Unknown option/);
+    assert.throws(() => parseSimCommand(['extra']), /positional/i);
+  });
+
+  it('--help', function () {
+    assert.deepEqual(parseSimCommand(['--help']), { help: true });
+    assert.deepEqual(parseSimCommand(['-h']), { help: true });
+  });
+});
