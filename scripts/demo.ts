@@ -41,6 +41,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   fs.mkdirSync(options.userDir, { recursive: true });
   const fleet = await startSimFleet({
     host: '127.0.0.1',
+    trimRecords: true,
     xw: { ...DEFAULT_XW, count: 3 },
     kaco: { ...DEFAULT_KACO, count: 3, startHour: KACO_START_HOUR },
   });

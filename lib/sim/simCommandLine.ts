@@ -93,7 +93,7 @@ export function parseSimCommand(argv: string[]): SimCommand {
   const xwCount = int('xw', values.xw, DEFAULT_XW.count, 0, 20);
   const kacoCount = int('kaco', values.kaco, DEFAULT_KACO.count, 0, 32);
   if (xwCount === 0 && kacoCount === 0) throw new Error('--xw 0 and --kaco 0: nothing to simulate');
-  const fleet: FleetOptions = { host: values.host ?? '127.0.0.1' };
+  const fleet: FleetOptions = { host: values.host ?? '127.0.0.1', trimRecords: true };
   if (xwCount > 0) {
     fleet.xw = {
       count: xwCount,

@@ -40,7 +40,15 @@ export interface FleetOptions {
   host: string;
   xw?: XwFleetOptions;
   kaco?: KacoFleetOptions;
+  /**
+   * Keep only the last requests in the simulators' records (they keep every request for tests);
+   * for long runs: the command and the demo.
+   */
+  trimRecords?: boolean;
 }
+
+const KEEP_RECORDS = 1000;
+const TRIM_EVERY_MS = 60_000;
 
 /** Where a line can be reached and how an rs485-bus node names it. */
 export interface LineInfo {
@@ -84,8 +92,10 @@ export async function startSimFleet(options: FleetOptions): Promise<SimFleet> {
   }
   if (kaco?.startHour !== undefined) check(kaco.startHour >= 0 && kaco.startHour < 24, `time of day must be 0–24 h, got ${kaco.startHour}`);
 
+  let trimTimer: NodeJS.Timeout | undefined;
   const fleet: SimFleet = {
     async close() {
+      clearInterval(trimTimer);
       await Promise.all([fleet.xw?.sim.close(), fleet.kaco?.sim.close()]);
     },
   };
@@ -112,6 +122,14 @@ export async function startSimFleet(options: FleetOptions): Promise<SimFleet> {
   } catch (err) {
     await fleet.close();
     throw err;
+  }
+  if (options.trimRecords) {
+    trimTimer = setInterval(() => {
+      for (const records of [fleet.xw?.sim.requests, fleet.kaco?.sim.requests]) {
+        if (records && records.length > KEEP_RECORDS) (records as unknown[]).splice(0, records.length - KEEP_RECORDS);
+      }
+    }, TRIM_EVERY_MS);
+    trimTimer.unref();
   }
   return fleet;
 }

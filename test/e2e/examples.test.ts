@@ -154,6 +154,16 @@ describe('examples in a real Node-RED with InfluxDB (e2e)', function () {
       );
     }
 
+    /** each point's time is when its device was asked: within 2 s of a request the simulator recorded for it */
+    function assertNearRequests(rs: Record<string, unknown>[], requestTimes: (r: Record<string, unknown>) => number[], what: string): void {
+      for (const r of rs) {
+        const t = r.time as number;
+        const near = requestTimes(r).some((at) => Math.abs(at - t) < 2000);
+        assert.ok(near, `${what}: point at ${new Date(t).toISOString()} is not within 2 s of any request to its device`);
+      }
+    }
+    const wall = (performanceMs: number): number => performance.timeOrigin + performanceMs;
+
     it('KACO readings, communication status and system statistics, and XW readings, with their tags and read times', async function () {
       const since = Date.now();
       await deployFlows(nodeRed.url, influxFlow(false));
@@ -169,6 +179,9 @@ describe('examples in a real Node-RED with InfluxDB (e2e)', function () {
         assert.equal(typeof r.e_day, 'number');
         assert.equal(typeof r.status_text, 'string');
       }
+      const kacoSim = fleet.kaco?.sim;
+      assert.ok(kacoSim);
+      assertNearRequests(kaco, (r) => kacoSim.requests.filter((q) => q.address === Number(r.inverter)).map((q) => wall(q.arrivedAt)), 'kaco');
       // the xi units (1, 3) send one DC string, the TL3 (2) two
       assert.ok(kaco.some((r) => r.inverter === '2' && typeof r.u_dc1 === 'number' && typeof r.u_dc2 === 'number'));
       assert.ok(kaco.some((r) => r.inverter === '1' && typeof r.u_dc === 'number'));
@@ -192,6 +205,9 @@ describe('examples in a real Node-RED with InfluxDB (e2e)', function () {
         assert.equal(typeof r.device_state_text, 'string');
         assert.equal(r.battery_power, Math.round(r.battery_power as number));
       }
+      const xwSim = fleet.xw?.sim;
+      assert.ok(xwSim);
+      assertNearRequests(xw, (r) => xwSim.requests.filter((q) => q.unit === Number(r.unit)).map((q) => wall(q.arrivedAt)), 'xw');
       const summary = rows(await pointsOf('xw_summary', since, 2));
       assert.ok(summary.every((r) => r.units_ok === 3 && r.units_total === 3 && r.inverter === 'all'));
     });

@@ -6,7 +6,7 @@ describe('solar-bus-sim options', function () {
   it('defaults: 3 XW units from 10 and 3 KACO inverters from 1, on loopback TCP, the wall clock', function () {
     const c = parseSimCommand([]);
     assert.ok(!c.help);
-    assert.deepEqual(c.fleet, { host: '127.0.0.1', xw: { ...DEFAULT_XW }, kaco: { ...DEFAULT_KACO, startHour: undefined } });
+    assert.deepEqual(c.fleet, { host: '127.0.0.1', trimRecords: true, xw: { ...DEFAULT_XW }, kaco: { ...DEFAULT_KACO, startHour: undefined } });
     assert.equal(c.json, false);
   });
 
@@ -15,6 +15,7 @@ describe('solar-bus-sim options', function () {
     assert.ok(!c.help);
     assert.deepEqual(c.fleet, {
       host: '0.0.0.0',
+      trimRecords: true,
       xw: { count: 5, firstUnit: 20, transport: 'tcp', framing: 'modbus-tcp', port: 5020, baudRate: 9600, switchDelayMs: 0 },
       kaco: { count: 2, firstAddress: 7, transport: 'pty', port: 0, baudRate: 19200, protocol: 'generic', startHour: 9.5 },
     });
