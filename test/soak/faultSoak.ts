@@ -57,6 +57,12 @@ export interface FaultSoakResult {
   overlaps: number;
   /** the first few overlapping requests, for the report */
   overlapExamples: string[];
+  /**
+   * replies the simulator wrote later than the client's late-reply guard allows (more than half a
+   * timeout after they were due): the process stalled (CPU starved, a GC pause) and the device
+   * answered 1.5 timeouts late, which RTU cannot tell from an answer to the next request
+   */
+  simulatorStalls: number;
   earlyRequests: number;
   maxQueue: number;
   /** heap + external after gc, at warm-up and at the end, bytes */
@@ -133,6 +139,7 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
     faults: {},
     overlaps: 0,
     overlapExamples: [],
+    simulatorStalls: 0,
     earlyRequests: 0,
     maxQueue: 0,
     memoryWarm: 0,
@@ -146,6 +153,7 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
     result.wireRequests += sim.requests.length;
     sim.requests.forEach((r, i) => {
       if (r.fault) result.faults[r.fault] = (result.faults[r.fault] ?? 0) + 1;
+      if (r.repliedAt !== null && r.dueAt !== null && r.repliedAt - r.dueAt > timeoutMs / 2) result.simulatorStalls++;
       if (r.overlap && result.overlapExamples.length < 5) {
         const before = sim.requests[i - 1];
         const late = typeof before?.repliedAt === 'number' && typeof before.dueAt === 'number' ? (before.repliedAt - before.dueAt).toFixed(1) : '?';
@@ -293,7 +301,7 @@ export function describeSoak(r: FaultSoakResult): string {
   return [
     `${r.transport}: ${r.calls} calls in ${r.seconds.toFixed(1)} s (${r.wireRequests} on the wire): ${r.ok} ok, ${r.wrongValues} wrong values, errors: ${errs}`,
     `  faults injected: ${faults}`,
-    `  overlaps ${r.overlaps} ${r.overlapExamples.join("; ")}, early ${r.earlyRequests}, max queue ${r.maxQueue}, never ended ${r.neverEnded}, untyped ${r.untyped.length}`,
+    `  simulator stalls ${r.simulatorStalls}, overlaps ${r.overlaps} ${r.overlapExamples.join('; ')}, early ${r.earlyRequests}, max queue ${r.maxQueue}, never ended ${r.neverEnded}, untyped ${r.untyped.length}`,
     `  memory after warm-up ${(r.memoryWarm / 2 ** 20).toFixed(1)} MB, at the end ${(r.memoryEnd / 2 ** 20).toFixed(1)} MB; CPU ${r.cpuMsPerCall.toFixed(3)} ms per call (bus + simulator)`,
   ].join('\n');
 }

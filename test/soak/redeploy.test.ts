@@ -88,8 +88,8 @@ describe(`soak: ${DEPLOYS} redeploys of a flow with every node type`, function (
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'solar-bus-redeploy-'));
     fleet = await startSimFleet({
       host: '127.0.0.1',
-      xw: { ...DEFAULT_XW, transport: 'pty', switchDelayMs: 50 },
-      kaco: { ...DEFAULT_KACO, transport: 'pty', startHour: 12 },
+      xw: { ...DEFAULT_XW, transport: 'pty', switchDelayMs: 50, baudRate: 115200 },
+      kaco: { ...DEFAULT_KACO, transport: 'pty', startHour: 12, baudRate: 115200 },
     });
     // the watchdog's reason file and anything else a node keeps under the user directory
     userDir = (helper.settings({}) as unknown as Record<string, unknown>).userDir as string | undefined;

@@ -1,0 +1,124 @@
+/**
+ * The KACO side of the fault soak: command 0 requests through the real bus to the KACO
+ * simulator (a standard xi and a generic TL3 inverter) on a pty or TCP, with 5 % of each KACO
+ * fault: bad checksum, garbled, 0x00 glitches, a late frame landing in the next request's
+ * window, a long pause inside the frame, no answer. Each answer must equal the simulator's state;
+ * every failure must be a typed error.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { Bus } from '../../lib/bus/bus';
+import { ModbusException, ProtocolError, TransportError } from '../../lib/bus/errors';
+import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
+import { KacoClient } from '../../lib/kaco/kacoClient';
+import { KacoSim, type KacoFault } from '../../lib/sim/kacoSim';
+import { KACO_FAULTS } from '../../lib/sim/kacoFaults';
+import { heapBytes } from './memory';
+import { seededRandom } from './seededRandom';
+
+export interface KacoSoakResult {
+  transport: 'pty' | 'tcp';
+  calls: number;
+  ok: number;
+  wrongValues: number;
+  wrongExamples: string[];
+  errors: Record<string, number>;
+  untyped: string[];
+  faults: Record<string, number>;
+  /** requests that arrived while an earlier reply was due, other than a late frame's (which the client had given up on) */
+  overlaps: number;
+  memoryWarm: number;
+  memoryEnd: number;
+  seconds: number;
+}
+
+const ADDRESSES = [1, 2];
+const TIMEOUT_MS = 150;
+
+export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, share: number, seed = 21): Promise<KacoSoakResult> {
+  const random = seededRandom(seed);
+  const sim = await KacoSim.start({
+    endpoint: transport === 'pty' ? { transport: 'pty' } : { transport: 'tcp' },
+    inverters: [{ address: 1 }, { address: 2, protocol: 'generic' }],
+    latencyMs: [2, 10],
+    baudRate: 115200,
+    timeOfDay: () => 12.5,
+    seed,
+    longPauseMs: TIMEOUT_MS / 3,
+    // past the timeout: lands in the window of the next request (to the other inverter, or the same)
+    lateMs: TIMEOUT_MS + 10,
+  });
+  const link = transport === 'pty' ? { kind: 'serial' as const, path: sim.clientPath as string, baudRate: 9600, format: FORMAT_8N1 } : { kind: 'tcp' as const, host: '127.0.0.1', port: sim.port as number, lineBaudRate: 9600 };
+  const bus = new Bus(`kaco-soak-${transport}`, { link, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 30000, trace: false });
+  const result: KacoSoakResult = { transport, calls: 0, ok: 0, wrongValues: 0, wrongExamples: [], errors: {}, untyped: [], faults: {}, overlaps: 0, memoryWarm: 0, memoryEnd: 0, seconds: 0 };
+  const expected = new Map(ADDRESSES.map((a) => [a, sim.snapshot(a).measurements]));
+  const started = performance.now();
+  try {
+    bus.start();
+    const openBy = Date.now() + 5000;
+    while (bus.state !== 'open' && Date.now() < openBy) await new Promise((r) => setTimeout(r, 5));
+    // asleep after many misses only: with 5 % no-answer, three in a row would put an inverter to sleep now and then
+    const client = new KacoClient(bus, { owner: 'kaco-soak', timeoutMs: TIMEOUT_MS, pauseAfterMs: 20, missesToAsleep: 50, probeEveryMs: 1000 });
+    for (let i = 0; i < calls; i++) {
+      const address = ADDRESSES[i % ADDRESSES.length];
+      const r = random();
+      const k = Math.floor(r / share);
+      const fault: KacoFault | undefined = k < KACO_FAULTS.length ? KACO_FAULTS[k] : undefined;
+      if (fault) {
+        sim.injectFault(fault, { address, count: 1 });
+        result.faults[fault] = (result.faults[fault] ?? 0) + 1;
+      }
+      result.calls++;
+      try {
+        const m = await client.readMeasurements(address);
+        if (isDeepStrictEqual(m.fields, expected.get(address))) result.ok++;
+        else {
+          result.wrongValues++;
+          if (result.wrongExamples.length < 5) result.wrongExamples.push(`inverter ${address} (fault ${fault ?? 'none'}): ${JSON.stringify(m.fields).slice(0, 120)}`);
+        }
+      } catch (err) {
+        const kind = err instanceof TransportError ? err.kind : err instanceof ModbusException ? 'exception' : err instanceof ProtocolError ? 'protocol' : undefined;
+        if (kind === undefined) {
+          if (result.untyped.length < 20) result.untyped.push(String((err as Error)?.stack ?? err));
+          result.errors.untyped = (result.errors.untyped ?? 0) + 1;
+        } else result.errors[kind] = (result.errors[kind] ?? 0) + 1;
+      }
+      if (i === Math.floor(calls / 10)) result.memoryWarm = heapBytes();
+      if (sim.requests.length > 1000) foldRequests(sim, result);
+    }
+    foldRequests(sim, result);
+  } finally {
+    await bus.close();
+    await sim.close();
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  result.memoryEnd = heapBytes();
+  return result;
+}
+
+/** counts overlaps not explained by a late frame, then forgets the records (they would grow memory) */
+const counted = new WeakSet<object>();
+
+function foldRequests(sim: KacoSim, result: KacoSoakResult): void {
+  const reqs = sim.requests;
+  for (let i = 0; i < reqs.length; i++) {
+    if (!reqs[i].overlap || counted.has(reqs[i])) continue;
+    counted.add(reqs[i]);
+    const cause = reqs.slice(Math.max(0, i - 3), i).find((p) => p.doneBy !== null && p.doneBy > reqs[i].arrivedAt);
+    if (cause?.fault !== 'late') result.overlaps++;
+  }
+  // keep the last few: a late reply may still be due
+  reqs.splice(0, Math.max(0, reqs.length - 3));
+}
+
+export function describeKacoSoak(r: KacoSoakResult): string {
+  const list = (o: Record<string, number>): string =>
+    Object.entries(o)
+      .sort()
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+  return [
+    `KACO ${r.transport}: ${r.calls} calls in ${r.seconds.toFixed(1)} s: ${r.ok} ok, ${r.wrongValues} wrong values, errors: ${list(r.errors)}`,
+    `  faults injected: ${list(r.faults)}; overlaps (other than late frames) ${r.overlaps}, untyped ${r.untyped.length}`,
+    `  memory after warm-up ${(r.memoryWarm / 2 ** 20).toFixed(1)} MB, at the end ${(r.memoryEnd / 2 ** 20).toFixed(1)} MB`,
+  ].join('\n');
+}
