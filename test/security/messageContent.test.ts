@@ -103,8 +103,8 @@ describe('security: message content never reaches a shell, a file path or the wi
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'solar-bus-hostile-'));
     fleet = await startSimFleet({
       host: '127.0.0.1',
-      xw: { ...DEFAULT_XW, transport: 'pty', switchDelayMs: 50 },
-      kaco: { ...DEFAULT_KACO, transport: 'pty', startHour: 12 },
+      xw: { ...DEFAULT_XW, transport: 'pty', switchDelayMs: 50, baudRate: 115200 },
+      kaco: { ...DEFAULT_KACO, transport: 'pty', startHour: 12, baudRate: 115200 },
     });
     userDir = (helper.settings({}) as unknown as Msg).userDir;
     helper.settings({ userDir: dir });
