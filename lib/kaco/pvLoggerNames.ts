@@ -10,8 +10,14 @@
 export const PV_LOGGER_MEASUREMENT = (address: number): string => `inverter${address}`;
 export const PV_LOGGER_COMMUNICATION = 'communication';
 
-/** our name → kacors485's name */
+/**
+ * our name → kacors485's name. Except `status`: the old logger wrote it as an InfluxDB integer,
+ * and node-red-contrib-influxdb writes every JavaScript number as a float; InfluxDB refuses a
+ * whole point with a field of the other type in the same shard ("field type conflict"), so the
+ * code goes to `status_code` instead of losing every reading for the life of that shard.
+ */
 export const PV_LOGGER_FIELD_NAMES: Readonly<Record<string, string>> = {
+  status: 'status_code',
   temperature: 'temp',
   p_peak_day: 'p_top',
   e_counter: 'no_idea',

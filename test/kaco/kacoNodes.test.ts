@@ -98,6 +98,8 @@ describe('kaco-read settings and bad input', function () {
     assert.ok(point.timestamp instanceof Date);
     assert.equal(point.fields.temp, snap.measurements.temperature);
     assert.equal(point.fields.temperature, undefined);
+    assert.equal(point.fields.status_code, snap.measurements.status, 'the integer field status of the old series is not written as a float');
+    assert.equal(point.fields.status, undefined);
     assert.equal(point.fields.p_top, snap.yield.p_peak_day);
     assert.equal(point.fields.e_all, (snap.yield.e_total as number) / 1000, 'kWh as the xi sends it');
     assert.match(String(point.fields.run_today), /^\d+:\d\d$/);
