@@ -52,6 +52,8 @@ export class Bus extends EventEmitter {
   private reopenTimer: NodeJS.Timeout | undefined;
   private reopenDelay = REOPEN_INITIAL_MS;
   private txStart = 0;
+  /** performance.now() of the last bytes received in the transaction on the wire */
+  private lastRxAt: number | undefined;
   private staleBytes = 0;
 
   constructor(
@@ -198,6 +200,7 @@ export class Bus extends EventEmitter {
       if (this.settings.trace) this.traceFrame('rx', chunk, 'stale, discarded');
       return;
     }
+    this.lastRxAt = performance.now();
     if (this.settings.trace) this.traceFrame('rx', chunk);
     for (const listener of this.dataListeners) listener(chunk);
   }
@@ -267,6 +270,7 @@ export class Bus extends EventEmitter {
     const start = this.clock.now();
     const sentAt = performance.now();
     this.txStart = start;
+    this.lastRxAt = undefined;
     let outcome: { value: unknown } | { error: Error };
     try {
       outcome = { value: await guarded(request.run(ctx), timeoutMs + GUARD_MS, abort.signal, request.unit) };
@@ -276,7 +280,9 @@ export class Bus extends EventEmitter {
     const end = this.clock.now();
     listeners.clear();
     this.abortCurrent = undefined;
-    this.readyAt = performance.now() + this.silenceMs + (request.pauseAfterMs ?? 0);
+    // The silence runs from the last byte on the line, not from the end of our processing of it:
+    // decoding the reply and settling its promises happen while the line is quiet anyway.
+    this.readyAt = (this.lastRxAt ?? performance.now()) + this.silenceMs + (request.pauseAfterMs ?? 0);
     if (request.lateReplyGuardMs && 'error' in outcome && unanswered(outcome.error)) {
       // a reply may still be on its way: let it arrive between transactions, where it is discarded
       this.readyAt = Math.max(this.readyAt, sentAt + request.lateReplyGuardMs + this.silenceMs);
