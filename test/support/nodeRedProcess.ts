@@ -89,16 +89,24 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', () => live.delete(child));
 
-  await new Promise<void>((resolve, reject) => {
-    const until = Date.now() + 60000;
+  const started = new Promise<void>((resolve, reject) => {
+    const until = Date.now() + 120000;
     const tick = (): void => {
-      if (/Started flows|Server now running/.test(out) && /Started flows/.test(out)) return resolve();
+      if (/Started flows/.test(out)) return resolve();
       if (child.exitCode !== null) return reject(new Error(`Node-RED exited (${child.exitCode}):\n${out}`));
-      if (Date.now() > until) return reject(new Error(`Node-RED did not start in 60 s:\n${out}`));
+      if (Date.now() > until) return reject(new Error(`Node-RED did not start in 120 s:\n${out}`));
       setTimeout(tick, 100);
     };
     tick();
   });
+  try {
+    await started;
+  } catch (err) {
+    // never leave a half-started runtime behind: it would keep mocha (and its port) alive
+    child.kill('SIGKILL');
+    await exited;
+    throw err;
+  }
 
   return {
     url: `http://127.0.0.1:${port}`,
