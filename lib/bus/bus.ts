@@ -16,6 +16,8 @@ import { TcpLink } from './tcpLink';
 const GUARD_MS = 250;
 const REOPEN_INITIAL_MS = 250;
 const REOPEN_MAX_MS = 10000;
+/** Longest a close waits for the line to fall quiet (Node-RED allows a close 15 s). */
+const CLOSE_QUIET_MAX_MS = 5000;
 
 export interface BusOptions {
   clock?: Clock;
@@ -144,9 +146,13 @@ export class Bus extends EventEmitter {
     this.closed = true;
     clearTimeout(this.reopenTimer);
     this.queue.failAll(new TransportError('closed', `bus ${this.key} was closed`));
-    this.abortCurrent?.abort();
+    // The transaction on the wire is let finish (it is bounded by its timeout), and the line kept
+    // quiet until its silence (or late-reply guard) has passed: otherwise the next deployment's
+    // first frame could meet the device's answer to this one on the wire.
     await this.inFlight;
     await this.gate;
+    const quiet = Math.min(CLOSE_QUIET_MAX_MS, this.readyAt - performance.now());
+    if (quiet > 0 && this.link.isOpen) await preciseDelay(quiet);
     await this.link.close();
     this.setState('closed', '');
     this.removeAllListeners('state');
