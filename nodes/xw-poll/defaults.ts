@@ -9,7 +9,7 @@ export const DEFAULTS = {
   measurement: 'xw',
 };
 
-export const SHAPES = ['readings', 'influxdb', 'influxdb-batch', 'value'] as const;
+export const SHAPES = ['readings', 'influxdb', 'influxdb-batch', 'document', 'value'] as const;
 export type PayloadShape = (typeof SHAPES)[number];
 
 export interface XwPollConfig {

@@ -4,6 +4,7 @@
  * - readings: payload the readings object (influxdb out fields, mongodb out document, ui-text)
  * - influxdb: payload [fields, tags] with fields.time (influxdb out, with tags)
  * - influxdb-batch: payload [{measurement, fields, tags, timestamp}] (influxdb batch)
+ * - document: payload {time, inverter, unit, bus, ...fields} (mongodb out insert: one document per unit)
  * - value: payload one number, topic the unit name (dashboard ui-chart series / ui-gauge)
  * Fields with no value (null) are left out: influx line protocol has no null.
  */
@@ -43,6 +44,8 @@ export function readingsMessage(p: UnitPoll, busLabel: string, s: ShapeSettings)
       return { ...common, payload: [{ ...fields, time: new Date(p.timestamp) }, tags] };
     case 'influxdb-batch':
       return { ...common, payload: [{ measurement: s.measurement, fields, tags, timestamp: new Date(p.timestamp) }] };
+    case 'document':
+      return { ...common, payload: { time: new Date(p.timestamp), ...tags, ...fields } };
     case 'value': {
       const v = p.readings[s.valueField];
       return typeof v === 'number' ? { ...common, payload: v } : null;
@@ -62,6 +65,8 @@ export function summaryMessage(summary: PollSummary, nodeName: string, s: ShapeS
       return { ...common, payload: [{ ...fields, time: new Date(timestamp) }, tags] };
     case 'influxdb-batch':
       return { ...common, payload: [{ measurement: common.measurement, fields, tags, timestamp: new Date(timestamp) }] };
+    case 'document':
+      return { ...common, payload: { time: new Date(timestamp), ...tags, ...fields } };
     case 'value':
       return { ...common, payload: fields[s.valueField] ?? null };
     default:
