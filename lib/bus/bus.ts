@@ -204,6 +204,9 @@ export class Bus extends EventEmitter {
     if (this.dataListeners.size === 0 && !(this.inFlight && this.settings.framing === 'modbus-tcp')) {
       this.staleBytes += chunk.length;
       if (this.settings.trace) this.traceFrame('rx', chunk, 'stale, discarded');
+      // Bytes on the line, even unwanted ones (a late reply, noise), restart the silence the next
+      // frame must wait for: sending into them would collide on a half-duplex bus.
+      if (!this.inFlight && this.settings.framing === 'rtu') this.readyAt = Math.max(this.readyAt, performance.now() + this.silenceMs);
       return;
     }
     this.lastRxAt = performance.now();

@@ -173,6 +173,18 @@ describe('bus arbiter', () => {
     assert.equal(await bus.submit({ owner: 't', priority: Priority.Poll, run: echoRun('q') }), 'ok:q');
   });
 
+  it('restarts the silence when stray bytes arrive between transactions', async () => {
+    makeBus(undefined, { link: { kind: 'tcp', host: 'fake', port: 1, lineBaudRate: 1200 } });
+    await waitFor(() => bus.state === 'open');
+    const t35 = (3.5 * 10 * 1000) / 1200; // 29 ms
+    await bus.submit({ owner: 't', priority: Priority.Poll, run: echoRun('a') });
+    await new Promise((r) => setTimeout(r, t35 / 2));
+    const strayAt = performance.now();
+    link.emit('data', Buffer.from('late reply'));
+    await bus.submit({ owner: 't', priority: Priority.Poll, run: echoRun('b') });
+    assert.ok(link.writes[1].at - strayAt >= t35, `sent ${(link.writes[1].at - strayAt).toFixed(1)} ms after stray bytes, t3.5 is ${t35.toFixed(1)} ms`);
+  });
+
   it('fails everything queued when closed, with no timer left', async () => {
     makeBus(() => ({ afterMs: 0 }), { timeoutMs: 5000 });
     await waitFor(() => bus.state === 'open');
