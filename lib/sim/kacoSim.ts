@@ -11,6 +11,7 @@ import { applyFault, KacoFaultPlan, type KacoFault, type KacoFaultScope } from '
 import { genericReply, standardReply, typeReply, yieldReply, type ReplyFrame } from './kacoReplyFrames';
 import { SimInverter, type SimInverterSpec, type SimSnapshot } from './kacoSimInverter';
 import { WireModel } from './wireModel';
+import { seededRandom } from './seededRandom';
 
 export type { KacoFault, KacoFaultScope } from './kacoFaults';
 export type { SimInverterSpec, SimSnapshot } from './kacoSimInverter';
@@ -77,7 +78,7 @@ export class KacoSim {
     const [lo, hi] = typeof latency === 'number' ? [latency, latency] : latency;
     if (!(lo >= 0 && hi >= lo)) throw new RangeError(`latencyMs must be >= 0 (and min <= max), got ${JSON.stringify(latency)}`);
     this.wire = new WireModel({ baudRate: options.baudRate ?? 9600, turnaroundMs: 0 });
-    this.random = mulberry32(options.seed ?? 1);
+    this.random = seededRandom(options.seed ?? 1);
   }
 
   static async start(options: KacoSimOptions): Promise<KacoSim> {
@@ -224,13 +225,3 @@ export class KacoSim {
   }
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

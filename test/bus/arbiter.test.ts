@@ -5,6 +5,7 @@ import { Priority } from '../../lib/bus/priority';
 import { TransportError } from '../../lib/bus/errors';
 import type { Clock } from '../../lib/bus/clock';
 import { FakeLink, echoRun } from './fakeLink';
+import { waitFor } from '../support/waitFor';
 
 const settings: BusSettings = {
   link: { kind: 'tcp', host: 'fake', port: 1 },
@@ -15,17 +16,6 @@ const settings: BusSettings = {
   trace: false,
 };
 
-function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (cond()) resolve();
-      else if (Date.now() > until) reject(new Error('condition not reached'));
-      else setTimeout(tick, 2);
-    };
-    tick();
-  });
-}
 
 describe('bus arbiter', () => {
   let link: FakeLink;

@@ -8,6 +8,7 @@ import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
 import { modbusClientFor, type ModbusClient } from '../../lib/modbus/modbusClient';
 import { startModbusSlave, type ModbusSlaveSim, type SlaveTransport } from '../../lib/sim/modbusSlave';
 import { RegisterBank } from '../../lib/sim/registerBank';
+import { waitFor } from '../support/waitFor';
 
 const UNITS = [10, 11, 12];
 
@@ -43,17 +44,6 @@ const setups: Setup[] = [
   },
 ];
 
-function waitFor(cond: () => boolean, ms = 10000): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (cond()) resolve();
-      else if (Date.now() > until) reject(new Error('condition not reached'));
-      else setTimeout(tick, 10);
-    };
-    tick();
-  });
-}
 
 for (const setup of setups) {
   describe(`Modbus over the bus: ${setup.name}`, function () {

@@ -84,16 +84,7 @@ export async function startKacoFlow(opts: KacoFlowOptions): Promise<KacoFlow> {
   };
 }
 
-export function waitFor(cond: () => boolean, ms = 10000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (cond()) resolve();
-      else if (Date.now() > until) reject(new Error(`${what} not reached within ${ms} ms`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
+import { waitFor } from '../support/waitFor';
+export { waitFor };
 
 export const payloadOf = (m: Msg): Record<string, unknown> => m.payload as Record<string, unknown>;

@@ -25,14 +25,5 @@ export async function openBus(sim: KacoSim, clock?: Clock): Promise<Bus> {
   return bus;
 }
 
-export function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (cond()) resolve();
-      else if (Date.now() > until) reject(new Error(`condition not reached within ${ms} ms`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
+import { waitFor } from '../support/waitFor';
+export { waitFor };

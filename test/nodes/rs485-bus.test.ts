@@ -8,18 +8,8 @@ import { modbusClientFor } from '../../lib/modbus/modbusClient';
 import { Priority } from '../../lib/bus/priority';
 import type { Rs485BusConfigNode } from '../../nodes/rs485-bus/busNodeApi';
 import rs485BusNode from '../../nodes/rs485-bus/rs485-bus';
+import { waitFor } from '../support/waitFor';
 
-function waitFor(cond: () => boolean, ms = 10000): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (cond()) resolve();
-      else if (Date.now() > until) reject(new Error('condition not reached'));
-      else setTimeout(tick, 10);
-    };
-    tick();
-  });
-}
 
 /** Opens the port with serialport's default exclusive lock: fails with "Cannot lock port" if anyone still holds it. */
 async function openExclusively(path: string): Promise<void> {

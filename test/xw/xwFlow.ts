@@ -89,17 +89,8 @@ export async function startXwFlow(transport: SlaveTransport, opts: FlowOptions =
   };
 }
 
-export function waitFor(cond: () => boolean, ms = 10000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      if (cond()) resolve();
-      else if (Date.now() > until) reject(new Error(`${what} not reached within ${ms} ms`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
+import { waitFor } from '../support/waitFor';
+export { waitFor };
 
 /** Sends a message to a node and waits for `count` more messages in `list`. */
 export async function exchange(node: Node, msg: Record<string, unknown>, list: Msg[], count = 1, ms = 10000): Promise<Msg[]> {
