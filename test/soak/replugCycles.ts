@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Bus } from '../../lib/bus/bus';
+import { createLink, type Bus } from '../../lib/bus/bus';
+import type { Link, LinkConfig } from '../../lib/bus/link';
 import { acquireBus, releaseBus } from '../../lib/bus/busRegistry';
 import { Priority } from '../../lib/bus/priority';
 import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
@@ -27,8 +28,10 @@ export interface ReplugCycle {
   downMs: number;
   /** from the replug to the first successful read */
   recoveredMs: number;
-  /** the reconnect backoff interval running when the port came back */
+  /** the reconnect backoff interval running when the port came back (between the bus's open attempts around it) */
   backoffMs: number;
+  /** open attempts after the replug that failed, with why */
+  failedAfterReplug: string[];
 }
 
 export interface ReplugReport {
@@ -39,7 +42,7 @@ export interface ReplugReport {
   readsFailed: number;
 }
 
-/** The reopen interval in progress `sinceLossMs` after the link was lost. */
+/** The reopen interval in progress `sinceLossMs` after the link was lost (the bus's schedule, without timer drift). */
 export function backoffInterval(sinceLossMs: number): number {
   let start = 0;
   let interval = REOPEN_INITIAL_MS;
@@ -48,6 +51,11 @@ export function backoffInterval(sinceLossMs: number): number {
     interval = Math.min(REOPEN_MAX_MS, interval * 2);
   }
   return interval;
+}
+
+interface OpenAttempt {
+  at: number;
+  error?: string;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -74,11 +82,28 @@ export async function runReplugCycles(options: { cycles: number; glob: boolean; 
   let lostAt = 0;
   let lastOk = 0;
   let stop = false;
+  const attempts: OpenAttempt[] = [];
   const note = (m: string): void => {
     if (report.messages.length < 5000) report.messages.push(m);
   };
   try {
-    bus = acquireBus({ link: { kind: 'serial', path: configured, baudRate: 19200, format: FORMAT_8N1 }, framing: 'rtu', timeoutMs: 100, pauseMs: 0, deadlineMs: 300, trace: false }, owner);
+    // every open attempt of the bus, timed, so the backoff running at a replug is the real one (timers drift)
+    const linkFactory = (config: LinkConfig): Link => {
+      const link = createLink(config);
+      const open = link.open.bind(link);
+      link.open = async () => {
+        const attempt: OpenAttempt = { at: performance.now() };
+        attempts.push(attempt);
+        try {
+          await open();
+        } catch (err) {
+          attempt.error = (err as Error).message;
+          throw err;
+        }
+      };
+      return link;
+    };
+    bus = acquireBus({ link: { kind: 'serial', path: configured, baudRate: 19200, format: FORMAT_8N1 }, framing: 'rtu', timeoutMs: 100, pauseMs: 0, deadlineMs: 300, trace: false }, owner, { linkFactory });
     const b = bus;
     b.on('state', (state: string, detail: string) => {
       if (state === 'reconnecting' && lostAt === 0) lostAt = performance.now();
@@ -113,9 +138,15 @@ export async function runReplugCycles(options: { cycles: number; glob: boolean; 
         fs.symlinkSync(sim.clientPath as string, adapter());
       }
       const replugAt = performance.now();
-      const backoffMs = backoffInterval(replugAt - lostAt);
-      await until(() => lastOk > replugAt, backoffMs + 10000, `cycle ${i}: a read after the replug`);
-      report.cycles.push({ device: b.link.description, downMs, recoveredMs: lastOk - replugAt, backoffMs });
+      await until(() => lastOk > replugAt, 20000, `cycle ${i}: a read after the replug`);
+      // the interval the bus was waiting out when the port came back: from its last attempt before
+      // the replug to its first after (by its schedule if it reopened from a timer already due)
+      const before = attempts.filter((a) => a.at <= replugAt).pop();
+      const after = attempts.find((a) => a.at > replugAt);
+      const backoffMs = before && after ? after.at - before.at : backoffInterval(replugAt - lostAt);
+      const failedAfterReplug = attempts.filter((a) => a.at > replugAt && a.error).map((a) => `+${(a.at - replugAt).toFixed(0)} ms: ${a.error}`);
+      report.cycles.push({ device: b.link.description, downMs, recoveredMs: lastOk - replugAt, backoffMs, failedAfterReplug });
+      attempts.length = 0;
     }
     stop = true;
     await poller;
