@@ -2,7 +2,7 @@
  * The arbiter's own overhead: Modbus reads through the bus against the simulator on a pty
  * pair, which answers after the modelled wire time; the limit is the same wire model summed
  * over the minimal transactions. ratio = measured / limit. The simulator runs in its own process
- * (bench/simProcess.ts): in this one its reply timers competed with the code measured and were
+ * (lib/sim/slaveProcess.ts): in this one its reply timers competed with the code measured and were
  * late on a loaded machine, which counted against the ratio. Medians of several runs.
  */
 import type { BenchSection } from './benchSection';
@@ -11,7 +11,7 @@ import { Priority } from '../lib/bus/priority';
 import { FORMAT_8N1, rtuFrameBytes, transactionLimitMs } from '../lib/bus/wireTiming';
 import { modbusClientFor } from '../lib/modbus/modbusClient';
 import { median } from './measure';
-import { startRemoteSlave } from './remoteSim';
+import { startRemoteSlave } from '../lib/sim/remoteSlave';
 
 const TURNAROUND_MS = 20;
 const CYCLES = 25;

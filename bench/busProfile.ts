@@ -16,7 +16,7 @@ import { Priority } from '../lib/bus/priority';
 import { FORMAT_8N1, rtuFrameBytes, t35Ms, transactionLimitMs } from '../lib/bus/wireTiming';
 import { modbusClientFor } from '../lib/modbus/modbusClient';
 import { median } from './measure';
-import { startRemoteSlave } from './remoteSim';
+import { startRemoteSlave } from '../lib/sim/remoteSlave';
 
 const TURNAROUND_MS = 20;
 const REGISTERS = 10;

@@ -1,7 +1,7 @@
 /**
  * The XW poll cycle as the bus grows: 1, 3 and 10 units at 9600, 19200 and 115200 baud, against
  * the wire limit of the same reads; and what a transaction costs this process (CPU time and heap)
- * per 1,000 transactions. The XW simulator runs in a child process (bench/simProcess.ts), so its
+ * per 1,000 transactions. The XW simulator runs in a child process (lib/sim/slaveProcess.ts), so its
  * reply timers do not compete with the code measured and its CPU time is not counted as ours.
  * Every figure is the median of several runs (other work shares this machine).
  */
@@ -13,7 +13,7 @@ import { pollPlan, planOptionsFor } from '../lib/xw/pollPlanner';
 import { XW_STATUS_FIELDS } from '../lib/xw/registerTable';
 import { SplitMemory } from '../lib/xw/unitSplits';
 import { XwPoller } from '../lib/xw/xwPoller';
-import { startRemoteSlave } from './remoteSim';
+import { startRemoteSlave } from '../lib/sim/remoteSlave';
 import { heapAfterGc, median } from './measure';
 
 const TURNAROUND_MS = 20;

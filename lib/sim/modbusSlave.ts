@@ -235,9 +235,12 @@ class ModbusSlave implements ModbusSlaveSim {
       this.pendingReplies--;
     }
     if (this.abort.signal.aborted || !stream.open) return;
-    stream.write(frame);
+    // Timed before the write: the write wakes the client, which on a busy machine can run (and
+    // send its next request) before this process gets the CPU back — timed after, the reply looked
+    // later than it was and the next request "early" (seen with the simulator in its own process).
     record.repliedAt = performance.now();
     this.lastReplyAt = record.repliedAt;
+    stream.write(frame);
   }
 
   injectFault(fault: ModbusFault, scope?: FaultScope): void {

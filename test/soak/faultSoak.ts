@@ -1,8 +1,9 @@
 /**
  * The fault soak: Modbus transactions through the real bus (serialport on a socat pty, or a TCP
- * socket) against the slave simulator, with a share of every fault injected — the device's own
- * (no answer, bad CRC, truncated, slow, exception reply) in the simulator, the line's (garbled,
- * late frame) on the link. Several sources at once, like several nodes on one bus: closed-loop
+ * socket) against the slave simulator in its own process (as a device is: in this one its timers
+ * and its serialport I/O would compete with the code under test and answer late), with a share of
+ * every fault injected — the device's own (no answer, bad CRC, truncated, slow, exception reply)
+ * in the simulator, the line's (garbled, late frame) on the link. Several sources at once, like several nodes on one bus: closed-loop
  * pollers, a command writer, a background reader, and a flood of coalescable polls faster than
  * the bus. Every call is accounted for: a correct value, or a typed error; anything else is a
  * failure the result lists.
@@ -17,8 +18,8 @@ import { Priority } from '../../lib/bus/priority';
 import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
 import { modbusClientFor, type ModbusCallOptions } from '../../lib/modbus/modbusClient';
 import { NoisyLink } from '../../lib/sim/lineNoise';
-import { startModbusSlave, type ModbusFault, type ModbusSlaveSim } from '../../lib/sim/modbusSlave';
-import { RegisterBank } from '../../lib/sim/registerBank';
+import type { ModbusFault, RequestRecord } from '../../lib/sim/modbusSlave';
+import { startRemoteSlave, type RemoteSlave } from '../../lib/sim/remoteSlave';
 import { heapBytes } from './memory';
 import { seededRandom } from './seededRandom';
 
@@ -81,13 +82,7 @@ function registerValue(unit: number, address: number): number {
   return (unit * 256 + address) & 0xffff;
 }
 
-function bank(): RegisterBank {
-  const b = new RegisterBank();
-  for (const u of UNITS) b.setRange(u, 0, Array.from({ length: MAPPED }, (_, a) => registerValue(u, a)));
-  return b;
-}
-
-function settingsFor(transport: SoakTransport, sim: ModbusSlaveSim, baudRate: number, timeoutMs: number): BusSettings {
+function settingsFor(transport: SoakTransport, sim: RemoteSlave, baudRate: number, timeoutMs: number): BusSettings {
   const common = { timeoutMs, pauseMs: 0, deadlineMs: 5000, trace: false };
   if (transport === 'pty') return { link: { kind: 'serial', path: sim.clientPath as string, baudRate, format: FORMAT_8N1 }, framing: 'rtu', ...common };
   return { link: { kind: 'tcp', host: '127.0.0.1', port: sim.port as number, lineBaudRate: baudRate }, framing: transport === 'tcp-rtu' ? 'rtu' : 'modbus-tcp', ...common };
@@ -99,11 +94,18 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
   const random = seededRandom(options.seed ?? 7);
   const share = options.faultShare;
   const log = options.log ?? (() => undefined);
-  const sim = await startModbusSlave(
-    bank(),
-    options.transport === 'pty' ? { transport: 'pty' } : { transport: 'tcp', framing: options.transport === 'tcp-rtu' ? 'rtu' : 'modbus-tcp' },
-    { baudRate, turnaroundMs: 1, slowMs: timeoutMs * 0.5, random: seededRandom((options.seed ?? 7) + 1) },
-  );
+  const sim = await startRemoteSlave({
+    model: 'bank',
+    units: UNITS,
+    registers: MAPPED,
+    values: 'unit-address',
+    baudRate,
+    turnaroundMs: 1,
+    slowMs: timeoutMs * 0.5,
+    seed: (options.seed ?? 7) + 1,
+    transport: options.transport === 'pty' ? 'pty' : 'tcp',
+    framing: options.transport === 'modbus-tcp' ? 'modbus-tcp' : 'rtu',
+  });
   // The rules fire in order, each on its share of what the earlier ones left: s / (1 - s·k) gives each fault s of all requests.
   SIM_FAULTS.forEach((fault, k) => sim.injectFault(fault, { probability: share / (1 - share * k) }));
   const lineFaults = options.transport !== 'modbus-tcp';
@@ -147,21 +149,27 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
     seconds: 0,
     cpuMsPerCall: 0,
   };
-  const foldSim = (): void => {
-    result.overlaps += sim.overlaps;
-    result.earlyRequests += sim.earlyRequests;
-    result.wireRequests += sim.requests.length;
-    sim.requests.forEach((r, i) => {
-      if (r.fault) result.faults[r.fault] = (result.faults[r.fault] ?? 0) + 1;
-      if (r.repliedAt !== null && r.dueAt !== null && r.repliedAt - r.dueAt > timeoutMs / 2) result.simulatorStalls++;
-      if (r.overlap && result.overlapExamples.length < 5) {
-        const before = sim.requests[i - 1];
-        const late = typeof before?.repliedAt === 'number' && typeof before.dueAt === 'number' ? (before.repliedAt - before.dueAt).toFixed(1) : '?';
-        result.overlapExamples.push(`unit ${r.unit} fn ${r.functionCode} arrived ${(r.arrivedAt - (before?.arrivedAt ?? 0)).toFixed(1)} ms after the previous request (fault ${before?.fault ?? 'none'}, its reply ${late} ms late)`);
-      }
-    });
-    sim.resetStats();
-  };
+  // the simulator's records, brought over and forgotten there every so often
+  let previous: RequestRecord | undefined;
+  let folding: Promise<void> | undefined;
+  const foldSim = (): Promise<void> =>
+    (folding ??= sim
+      .drain()
+      .then(({ records, overlaps, early }) => {
+        result.overlaps = overlaps;
+        result.earlyRequests = early;
+        result.wireRequests += records.length;
+        for (const r of records) {
+          if (r.fault) result.faults[r.fault] = (result.faults[r.fault] ?? 0) + 1;
+          if (r.repliedAt !== null && r.dueAt !== null && r.repliedAt - r.dueAt > timeoutMs / 2) result.simulatorStalls++;
+          if (r.overlap && result.overlapExamples.length < 5) {
+            const late = typeof previous?.repliedAt === 'number' && typeof previous.dueAt === 'number' ? (previous.repliedAt - previous.dueAt).toFixed(1) : '?';
+            result.overlapExamples.push(`unit ${r.unit} fn ${r.functionCode} arrived ${(r.arrivedAt - (previous?.arrivedAt ?? 0)).toFixed(1)} ms after the previous request (fault ${previous?.fault ?? 'none'}, its reply ${late} ms late)`);
+          }
+          previous = r;
+        }
+      })
+      .finally(() => (folding = undefined)));
 
   let issued = 0;
   let settled = 0;
@@ -231,15 +239,14 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
   const cpuStart = process.cpuUsage();
   const queueSampler = setInterval(() => {
     result.maxQueue = Math.max(result.maxQueue, bus.counters().queueLength);
-    if (sim.requests.length > 2000) foldSim();
   }, 10);
+  const drainer = setInterval(() => void foldSim(), 2000);
   let warmed = false;
   const warmAt = Math.max(200, Math.floor(options.transactions / 10));
   let nextLog = 0;
   const progress = setInterval(() => {
     if (!warmed && settled >= warmAt) {
       warmed = true;
-      foldSim();
       result.memoryWarm = heapBytes();
     }
     if (settled >= nextLog) {
@@ -274,11 +281,13 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
     result.neverEnded = outstanding.size;
   } finally {
     clearInterval(queueSampler);
+    clearInterval(drainer);
     clearInterval(progress);
     const cpu = process.cpuUsage(cpuStart);
     result.seconds = (performance.now() - started) / 1000;
     result.cpuMsPerCall = (cpu.user + cpu.system) / 1000 / Math.max(1, result.calls);
-    foldSim();
+    await foldSim().catch(() => undefined);
+    await foldSim().catch(() => undefined);
     if (noisy) {
       result.faults.garbled = noisy.counts.garbled;
       result.faults.late = noisy.counts.late;

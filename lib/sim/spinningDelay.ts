@@ -1,10 +1,11 @@
 /**
- * For the simulator's own process only: its reply timing should be as exact as the machine
- * allows, whatever that costs in CPU (it is not the code being measured). So lib/bus's
- * preciseDelay, which sleeps its last 1.5 ms on Atomics.wait (~0.1–0.3 ms late), is replaced here
- * by a busy wait on setImmediate turns for that stretch. Imported before the simulator modules.
+ * For a simulator's own process only (lib/sim/slaveProcess.ts): its reply timing should be as
+ * exact as the machine allows, whatever that costs in CPU (it is not the code being measured). So
+ * lib/bus's preciseDelay, which sleeps its last 1.5 ms on Atomics.wait (~0.1–0.3 ms late), is
+ * replaced in that process by a busy wait on setImmediate turns for that stretch. Imported before
+ * the simulator modules.
  */
-import * as precise from '../lib/bus/preciseDelay';
+import * as precise from '../bus/preciseDelay';
 
 const SPIN_MS = 2;
 
