@@ -2,13 +2,17 @@
  * Faults a simulated KACO inverter can be told to commit, the ones seen on real buses
  * (shared/reference/kaco-rs485.md): a wrong checksum, bytes garbled in transit, 0x00 glitches
  * at the turnaround, an answer so late it lands in the next request's window, a long pause
- * inside the frame, no answer at all.
+ * inside the frame, no answer at all. 'held' is the late answer made exact for tests: it goes out
+ * the moment the next request arrives, whatever the machine's load does to timers.
  */
 import type { ReplyFrame } from './kacoReplyFrames';
 
-export type KacoFault = 'bad-checksum' | 'garbled' | 'glitch-zeros' | 'late' | 'long-pause' | 'no-answer';
+export type KacoFault = 'bad-checksum' | 'garbled' | 'glitch-zeros' | 'late' | 'long-pause' | 'no-answer' | 'held';
 
+/** the faults a real line shows (the soak draws from these) */
 export const KACO_FAULTS: readonly KacoFault[] = ['bad-checksum', 'garbled', 'glitch-zeros', 'late', 'long-pause', 'no-answer'];
+
+const INJECTABLE: readonly KacoFault[] = [...KACO_FAULTS, 'held'];
 
 export interface KacoFaultScope {
   /** only this inverter; every inverter when omitted */
@@ -28,7 +32,7 @@ export class KacoFaultPlan {
   private rules: Rule[] = [];
 
   inject(fault: KacoFault, scope: KacoFaultScope = {}): void {
-    if (!KACO_FAULTS.includes(fault)) throw new RangeError(`unknown KACO fault ${JSON.stringify(fault)}`);
+    if (!INJECTABLE.includes(fault)) throw new RangeError(`unknown KACO fault ${JSON.stringify(fault)}`);
     if (scope.count !== undefined && !(Number.isInteger(scope.count) && scope.count > 0)) throw new RangeError(`fault count must be a positive integer, got ${scope.count}`);
     this.rules.push({ ...scope, fault, remaining: scope.count ?? Infinity });
   }
@@ -78,6 +82,8 @@ export function applyFault(fault: KacoFault | null, frame: ReplyFrame, timing: F
       return [{ bytes: Buffer.concat([Buffer.from([0, 0]), bytes, Buffer.from([0])]), afterMs: 0 }];
     case 'late':
       return [{ bytes, afterMs: timing.lateMs }];
+    case 'held':
+      return [{ bytes, afterMs: 0 }]; // KacoSim holds it until the next request arrives
     case 'long-pause':
       return [
         { bytes: bytes.subarray(0, frame.pauseAt), afterMs: 0 },

@@ -67,6 +67,8 @@ export class KacoSim {
   private readonly abort = new AbortController();
   private readonly random: () => number;
   private readonly pendingReplies = new Set<Promise<void>>();
+  /** per stream: a 'held' reply, sent when the next request arrives */
+  private readonly held = new Map<string, () => void>();
   private endpoint: DeviceEndpoint | undefined;
 
   private constructor(private readonly options: KacoSimOptions) {
@@ -180,6 +182,9 @@ export class KacoSim {
       overlap: arrivedAt < busyUntil,
     };
     this.requests.push(record);
+    const release = this.held.get(stream.id);
+    this.held.delete(stream.id);
+    release?.();
     const inverter = this.inverters.get(address);
     if (!inverter) return record;
     const snap = inverter.snapshot(this.hours());
@@ -190,6 +195,14 @@ export class KacoSim {
     const pieces = applyFault(record.fault, frame, { longPauseMs: this.options.longPauseMs ?? 400, lateMs: this.options.lateMs ?? 3500 }, this.random);
     if (!pieces) return record;
     record.snapshot = snap;
+    if (record.fault === 'held') {
+      this.held.set(stream.id, () => {
+        if (this.abort.signal.aborted || !stream.open) return;
+        for (const piece of pieces) stream.write(piece.bytes);
+        record.repliedAt = performance.now();
+      });
+      return record;
+    }
     record.turnaroundMs = this.drawLatency();
     record.wireMs = this.wire.replyDelayMs(requestBytes, frame.bytes.length);
     record.doneBy = arrivedAt + record.turnaroundMs + record.wireMs + pieces.reduce((sum, p) => sum + p.afterMs, 0);

@@ -106,19 +106,33 @@ for (const { name, endpoint } of TRANSPORTS) {
       assert.equal((decodeReply(Buffer.concat([first, rest]), expect) as { reply: { type: string } }).reply.type, '5000xi');
     });
 
-    it('sends a late frame after the next request went out', async () => {
-      const late = await KacoSim.start({ endpoint, inverters: [{ address: 1 }, { address: 3 }], latencyMs: 20, lateMs: 300, timeOfDay: NOON });
+    it('sends a late frame after its delay, past the request window', async () => {
+      const late = await KacoSim.start({ endpoint, inverters: [{ address: 1 }], latencyMs: 20, lateMs: 300, timeOfDay: NOON });
       const l = await openRawLine(late);
       try {
         late.injectFault('late', { address: 1, count: 1 });
         l.write('#010\r');
-        assert.equal((await l.collect(200)).length, 0);
+        assert.equal((await l.collect(200)).length, 0, 'nothing within the window');
+        assert.equal(decodeReply(await l.collect(1000), { address: 1, command: '0' }).kind, 'reply', 'the whole frame, later');
+      } finally {
+        await l.close();
+        await late.close();
+      }
+    });
+
+    it('sends a held frame the moment the next request arrives, ahead of that request\'s answer', async () => {
+      const late = await KacoSim.start({ endpoint, inverters: [{ address: 1 }, { address: 3 }], latencyMs: 20, timeOfDay: NOON });
+      const l = await openRawLine(late);
+      try {
+        late.injectFault('held', { address: 1, count: 1 });
+        l.write('#010\r');
+        assert.equal((await l.collect(300)).length, 0);
         l.write('#030\r');
         const both = await l.collect(400);
         const outcome = decodeReply(both, { address: 3, command: '0' });
         assert.equal(outcome.kind, 'reply');
         assert.equal((outcome as { reply: { address: number } }).reply.address, 3);
-        assert.ok(both.includes(Buffer.from('*010')), 'the late frame of address 1 came in the same window');
+        assert.ok(both.indexOf(Buffer.from('*010')) >= 0 && both.indexOf(Buffer.from('*010')) < both.indexOf(Buffer.from('*030')), 'the held frame of address 1 came first, in the same window');
       } finally {
         await l.close();
         await late.close();
