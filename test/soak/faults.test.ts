@@ -102,7 +102,7 @@ describe(`soak: ${KACO_CALLS} KACO requests per transport with 5 % of each KACO 
   });
 
   it('never has two requests on the line but for a late frame the client had given up on', () => {
-    for (const r of kaco) assert.equal(r.overlaps, 0, r.transport);
+    for (const r of kaco) assert.equal(r.overlaps, 0, `${r.transport}: ${r.overlapExamples.join('; ')}`);
   });
 
   it('grows memory by less than 10 MB after warm-up', () => {

@@ -24,8 +24,11 @@ export interface KacoSoakResult {
   errors: Record<string, number>;
   untyped: string[];
   faults: Record<string, number>;
-  /** requests that arrived while an earlier reply was due, other than a late frame's (which the client had given up on) */
+  /** requests that arrived while an earlier reply was due, other than one the client had given up on */
   overlaps: number;
+  overlapExamples: string[];
+  /** requests that arrived while a reply the client had given up on was due: the 'late' fault, or a request the pty relay or a stall delayed past the timeout */
+  afterGivingUp: number;
   memoryWarm: number;
   memoryEnd: number;
   seconds: number;
@@ -49,9 +52,10 @@ export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, 
   });
   const link = transport === 'pty' ? { kind: 'serial' as const, path: sim.clientPath as string, baudRate: 9600, format: FORMAT_8N1 } : { kind: 'tcp' as const, host: '127.0.0.1', port: sim.port as number, lineBaudRate: 9600 };
   const bus = new Bus(`kaco-soak-${transport}`, { link, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 30000, trace: false });
-  const result: KacoSoakResult = { transport, calls: 0, ok: 0, wrongValues: 0, wrongExamples: [], errors: {}, untyped: [], faults: {}, overlaps: 0, memoryWarm: 0, memoryEnd: 0, seconds: 0 };
+  const result: KacoSoakResult = { transport, calls: 0, ok: 0, wrongValues: 0, wrongExamples: [], errors: {}, untyped: [], faults: {}, overlaps: 0, overlapExamples: [], afterGivingUp: 0, memoryWarm: 0, memoryEnd: 0, seconds: 0 };
   const expected = new Map(ADDRESSES.map((a) => [a, sim.snapshot(a).measurements]));
   const started = performance.now();
+  const windows: CallWindow[] = [];
   try {
     bus.start();
     const openBy = Date.now() + 5000;
@@ -68,8 +72,12 @@ export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, 
         result.faults[fault] = (result.faults[fault] ?? 0) + 1;
       }
       result.calls++;
+      const call: CallWindow = { start: performance.now(), end: Infinity, ok: false };
+      windows.push(call);
+      if (windows.length > 8) windows.shift();
       try {
         const m = await client.readMeasurements(address);
+        call.ok = true;
         if (isDeepStrictEqual(m.fields, expected.get(address))) result.ok++;
         else {
           result.wrongValues++;
@@ -82,10 +90,11 @@ export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, 
           result.errors.untyped = (result.errors.untyped ?? 0) + 1;
         } else result.errors[kind] = (result.errors[kind] ?? 0) + 1;
       }
+      call.end = performance.now();
       if (i === Math.floor(calls / 10)) result.memoryWarm = heapBytes();
-      if (sim.requests.length > 1000) foldRequests(sim, result);
+      foldRequests(sim, result, windows);
     }
-    foldRequests(sim, result);
+    foldRequests(sim, result, windows);
   } finally {
     await bus.close();
     await sim.close();
@@ -95,20 +104,39 @@ export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, 
   return result;
 }
 
-/** counts overlaps not explained by a late frame, then forgets the records (they would grow memory) */
-const counted = new WeakSet<object>();
+/** one client call: when it started and ended (the simulator runs in this process, same clock), and whether it got its answer */
+interface CallWindow {
+  start: number;
+  end: number;
+  ok: boolean;
+}
 
-function foldRequests(sim: KacoSim, result: KacoSoakResult): void {
+/**
+ * Counts the requests that arrived while an earlier reply was still due. When the client had given
+ * up on that earlier request (its call ended without an answer: the reply was due after the
+ * timeout, by the 'late' fault or because the pty relay or a stall of this process delivered the
+ * request late) and the call lasted the whole timeout, the client did what it must. Any other is
+ * a request sent while an answer was still coming: a bug. Then forgets the records (memory).
+ */
+function foldRequests(sim: KacoSim, result: KacoSoakResult, calls: CallWindow[]): void {
   const reqs = sim.requests;
   for (let i = 0; i < reqs.length; i++) {
     if (!reqs[i].overlap || counted.has(reqs[i])) continue;
-    counted.add(reqs[i]);
     const cause = reqs.slice(Math.max(0, i - 3), i).find((p) => p.doneBy !== null && p.doneBy > reqs[i].arrivedAt);
-    if (cause?.fault !== 'late') result.overlaps++;
+    const causeCall = cause && calls.find((c) => c.start <= cause.arrivedAt && cause.arrivedAt <= c.end);
+    if (cause && !causeCall) continue; // its call is still open: judge at the next fold
+    counted.add(reqs[i]);
+    if (causeCall && !causeCall.ok && causeCall.end - causeCall.start >= TIMEOUT_MS) result.afterGivingUp++;
+    else {
+      result.overlaps++;
+      if (result.overlapExamples.length < 5) result.overlapExamples.push(`request to ${reqs[i].address} at ${reqs[i].arrivedAt.toFixed(1)} while the reply to ${cause?.address ?? '?'} (fault ${cause?.fault ?? 'none'}, answered ${causeCall?.ok ?? '?'}) was due until ${cause?.doneBy?.toFixed(1) ?? '?'}`);
+    }
   }
   // keep the last few: a late reply may still be due
-  reqs.splice(0, Math.max(0, reqs.length - 3));
+  if (reqs.length > 16) reqs.splice(0, reqs.length - 8);
 }
+
+const counted = new WeakSet<object>();
 
 export function describeKacoSoak(r: KacoSoakResult): string {
   const list = (o: Record<string, number>): string =>
@@ -118,7 +146,7 @@ export function describeKacoSoak(r: KacoSoakResult): string {
       .join(', ');
   return [
     `KACO ${r.transport}: ${r.calls} calls in ${r.seconds.toFixed(1)} s: ${r.ok} ok, ${r.wrongValues} wrong values, errors: ${list(r.errors)}`,
-    `  faults injected: ${list(r.faults)}; overlaps (other than late frames) ${r.overlaps}, untyped ${r.untyped.length}`,
+    `  faults injected: ${list(r.faults)}; requests while a reply the client had given up on was due ${r.afterGivingUp}; other overlaps ${r.overlaps}, untyped ${r.untyped.length}`,
     `  memory after warm-up ${(r.memoryWarm / 2 ** 20).toFixed(1)} MB, at the end ${(r.memoryEnd / 2 ** 20).toFixed(1)} MB`,
   ].join('\n');
 }
