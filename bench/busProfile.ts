@@ -17,17 +17,13 @@ import { FORMAT_8N1, rtuFrameBytes, t35Ms, transactionLimitMs } from '../lib/bus
 import { modbusClientFor } from '../lib/modbus/modbusClient';
 import { median } from './measure';
 import { startRemoteSlave } from '../lib/sim/remoteSlave';
+import { linkConfig, roundTrip, type Transport } from './transportRoundTrip';
 
 const TURNAROUND_MS = 20;
 const REGISTERS = 10;
 const TRANSACTIONS = 150;
 const RUNS = 3;
 
-type Transport = 'pty' | 'tcp';
-
-function linkConfig(transport: Transport, baud: number, sim: { clientPath?: string; port?: number }): LinkConfig {
-  return transport === 'pty' ? { kind: 'serial', path: sim.clientPath as string, baudRate: baud, format: FORMAT_8N1 } : { kind: 'tcp', host: '127.0.0.1', port: sim.port as number, lineBaudRate: baud };
-}
 
 interface Breakdown {
   cycle: number;
@@ -91,37 +87,6 @@ async function profile(transport: Transport, baud: number): Promise<Breakdown> {
   } finally {
     await releaseBus(bus, owner);
     await sim.close();
-  }
-}
-
-/** Median round trip of one request-sized frame through the transport alone (echoed by a child process). */
-async function roundTrip(transport: Transport, baud: number): Promise<number> {
-  const echo = await startRemoteSlave({ model: 'echo', units: [], baudRate: baud, turnaroundMs: 0, transport });
-  const link = createLink(linkConfig(transport, baud, echo));
-  try {
-    await link.open();
-    const frame = Buffer.alloc(8, 0x5a);
-    const times: number[] = [];
-    for (let i = 0; i < 200; i++) {
-      const got = new Promise<number>((resolve) => {
-        let n = 0;
-        const on = (chunk: Buffer): void => {
-          n += chunk.length;
-          if (n < frame.length) return;
-          link.off('data', on);
-          resolve(performance.now());
-        };
-        link.on('data', on);
-      });
-      const t0 = performance.now();
-      await link.write(frame);
-      times.push((await got) - t0);
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    return median(times.slice(20));
-  } finally {
-    await link.close();
-    await echo.close();
   }
 }
 

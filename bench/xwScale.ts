@@ -1,6 +1,8 @@
 /**
  * The XW poll cycle as the bus grows: 1, 3 and 10 units at 9600, 19200 and 115200 baud, against
- * the wire limit of the same reads; and what a transaction costs this process (CPU time and heap)
+ * the wire limit of the same reads, over a pty pair (socat) and over RTU-over-TCP on loopback; with
+ * the rig's own share per read (transport round trip + simulator lateness) taken out in a last
+ * column, because at 115200 baud the socat relay alone is about 2 % of a read; and what a transaction costs this process (CPU time and heap)
  * per 1,000 transactions. The XW simulator runs in a child process (lib/sim/slaveProcess.ts), so its
  * reply timers do not compete with the code measured and its CPU time is not counted as ours.
  * Every figure is the median of several runs (other work shares this machine).
@@ -15,6 +17,7 @@ import { SplitMemory } from '../lib/xw/unitSplits';
 import { XwPoller } from '../lib/xw/xwPoller';
 import { startRemoteSlave } from '../lib/sim/remoteSlave';
 import { heapAfterGc, median } from './measure';
+import { linkConfig, roundTrip, type Transport } from './transportRoundTrip';
 
 const TURNAROUND_MS = 20;
 const UNIT_COUNTS = [1, 3, 10];
@@ -32,10 +35,10 @@ interface Run {
   simLateMs: number;
 }
 
-async function measure(units: number[], baud: number, cycles: number): Promise<Run> {
-  const sim = await startRemoteSlave({ model: 'xw', units, baudRate: baud, turnaroundMs: TURNAROUND_MS, transport: 'pty' });
-  const owner = `bench-xw-scale-${baud}-${units.length}`;
-  const bus = acquireBus({ link: { kind: 'serial', path: sim.clientPath as string, baudRate: baud, format: FORMAT_8N1 }, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 60000, trace: false }, owner);
+async function measure(transport: Transport, units: number[], baud: number, cycles: number): Promise<Run> {
+  const sim = await startRemoteSlave({ model: 'xw', units, baudRate: baud, turnaroundMs: TURNAROUND_MS, transport });
+  const owner = `bench-xw-scale-${transport}-${baud}-${units.length}`;
+  const bus = acquireBus({ link: linkConfig(transport, baud, sim), framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 60000, trace: false }, owner);
   try {
     const poller = new XwPoller(modbusClientFor(bus), {
       owner,
@@ -66,13 +69,13 @@ async function measure(units: number[], baud: number, cycles: number): Promise<R
   }
 }
 
-function limitMs(unitCount: number, baud: number): { limit: number; plan: string } {
+function limitMs(unitCount: number, baud: number): { limit: number; plan: string; reads: number } {
   const plan = pollPlan(XW_STATUS_FIELDS, undefined, planOptionsFor(baud, TURNAROUND_MS));
   const perUnit = plan.reduce((n, read) => {
     const [req, rep] = rtuFrameBytes.readHolding(read.count);
     return n + transactionLimitMs(req, rep, baud, TURNAROUND_MS, FORMAT_8N1);
   }, 0);
-  return { limit: unitCount * perUnit, plan: plan.map((p) => p.count).join(' + ') };
+  return { limit: unitCount * perUnit, plan: plan.map((p) => p.count).join(' + '), reads: unitCount * plan.length };
 }
 
 /**
@@ -107,44 +110,50 @@ async function steadyState(): Promise<{ before: number; after: number; transacti
 
 export async function run(): Promise<BenchSection[]> {
   const rows: (string | number)[][] = [];
-  const cpuRows: number[] = [];
-  for (const baud of BAUDS) {
-    for (const count of UNIT_COUNTS) {
-      const units = Array.from({ length: count }, (_, i) => 10 + i);
-      const { limit, plan } = limitMs(count, baud);
-      const cycles = Math.max(3, Math.round(RUN_MS / limit));
-      const runs: Run[] = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await measure(units, baud, cycles));
-      const cycle = median(runs.map((r) => r.cycleMs));
-      const cpu = median(runs.map((r) => r.cpuMsPerTx));
-      cpuRows.push(cpu);
-      rows.push([
-        baud,
-        count,
-        `${count} × (${plan})`,
-        cycle.toFixed(1),
-        limit.toFixed(1),
-        (cycle / limit).toFixed(3),
-        runs.reduce((n, r) => n + r.early, 0),
-        runs.reduce((n, r) => n + r.overlaps, 0),
-        median(runs.map((r) => r.simLateMs)).toFixed(2),
-        (cpu * 1000).toFixed(0),
-      ]);
+  for (const transport of ['pty', 'tcp'] as const) {
+    // one run thrown away: the first measured row would carry the JIT's warm-up of this transport's path in its CPU time
+    await measure(transport, [10, 11, 12], 115200, 100);
+    for (const baud of BAUDS) {
+      const rig = await roundTrip(transport, baud);
+      for (const count of UNIT_COUNTS) {
+        const units = Array.from({ length: count }, (_, i) => 10 + i);
+        const { limit, plan, reads } = limitMs(count, baud);
+        const cycles = Math.max(3, Math.round(RUN_MS / limit));
+        const runs: Run[] = [];
+        for (let i = 0; i < RUNS; i++) runs.push(await measure(transport, units, baud, cycles));
+        const cycle = median(runs.map((r) => r.cycleMs));
+        const simLate = median(runs.map((r) => r.simLateMs));
+        const rigPerRead = rig + simLate;
+        rows.push([
+          transport === 'pty' ? 'pty (socat)' : 'RTU over TCP',
+          baud,
+          count,
+          `${count} × (${plan})`,
+          cycle.toFixed(1),
+          limit.toFixed(1),
+          (cycle / limit).toFixed(3),
+          runs.reduce((n, r) => n + r.early, 0),
+          runs.reduce((n, r) => n + r.overlaps, 0),
+          rigPerRead.toFixed(2),
+          ((cycle - reads * rigPerRead) / limit).toFixed(3),
+          (median(runs.map((r) => r.cpuMsPerTx)) * 1000).toFixed(0),
+        ]);
+      }
     }
   }
   const mem = await steadyState();
   const perThousand = ((mem.after - mem.before) / mem.transactions) * 1000;
   return [
     {
-      title: 'XW: poll cycle of the status block vs the wire limit, 1 / 3 / 10 units (pty, 8N1, 20 ms turnaround, simulator in its own process)',
-      columns: ['baud', 'units', 'reads per cycle', 'measured cycle ms', 'wire limit ms', 'ratio', 'early requests', 'overlaps', 'simulator late ms (median)', 'CPU ms per 1,000 tx'],
+      title: 'XW: poll cycle of the status block vs the wire limit, 1 / 3 / 10 units (8N1, 20 ms turnaround, simulator in its own process)',
+      columns: ['transport', 'baud', 'units', 'reads per cycle', 'measured cycle ms', 'wire limit ms', 'ratio', 'early requests', 'overlaps', 'rig ms per read', 'ratio without the rig', 'CPU ms per 1,000 tx'],
       rows,
       notes: [
         `median of ${RUNS} runs of about ${RUN_MS / 1000} s of wire time each; the plan is pollPlan() for XW_STATUS_FIELDS at that line's speed and turnaround`,
         'wire limit per read = (8 + 5 + 2N) characters + 2 × t3.5 + turnaround; goal ratio ≤ 1.02 with 0 early requests',
         'early requests: first byte at the simulator less than t3.5 after its previous reply (counted by the simulator, all runs)',
-        'simulator late: how much later than its wire model the simulator (in its own process) wrote each reply — the test rig\'s share of the ratio, like the pty relay (socat) both ways',
-        'CPU: user + system time of this process (bus, Modbus client, serialport, poller, decoder) per transaction over these short runs, warm-up and the idle time of slow lines included; the steady state is in the next table',
+        'rig per read: the transport\'s own round trip (bench/transportRoundTrip.ts: serialport + socat + pty both ways, or a loopback socket) + how much later than its wire model the simulator wrote each reply (median); "ratio without the rig" = (cycle − reads × rig) / limit, the package\'s own share',
+        'CPU: user + system time of this process (bus, Modbus client, serialport, poller, decoder) per transaction over these short runs (after one discarded run per transport that warms the JIT), the idle time of slow lines included; the steady state is in the next table',
       ],
     },
     {

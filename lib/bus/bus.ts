@@ -260,6 +260,7 @@ export class Bus extends EventEmitter {
     const abort = new AbortController();
     this.abortCurrent = abort;
     const listeners = this.dataListeners;
+    let writtenAt: number | undefined;
     const ctx: TransactionContext = {
       link: this.link,
       timeoutMs,
@@ -270,6 +271,7 @@ export class Bus extends EventEmitter {
       },
       write: (data) => {
         if (this.settings.trace) this.traceFrame('tx', data);
+        writtenAt = performance.now();
         return this.link.write(data);
       },
       trace: (direction, bytes, note) => {
@@ -293,8 +295,10 @@ export class Bus extends EventEmitter {
     // decoding the reply and settling its promises happen while the line is quiet anyway.
     this.readyAt = (this.lastRxAt ?? performance.now()) + this.silenceMs + (request.pauseAfterMs ?? 0);
     if (request.lateReplyGuardMs && 'error' in outcome && unanswered(outcome.error)) {
-      // a reply may still be on its way: let it arrive between transactions, where it is discarded
-      this.readyAt = Math.max(this.readyAt, sentAt + request.lateReplyGuardMs + this.silenceMs);
+      // a reply may still be on its way: let it arrive between transactions, where it is discarded.
+      // Counted from the request's write, when the device's clock starts: a stall between the start
+      // of the transaction and the write would otherwise shorten the guard (found by the fault soak).
+      this.readyAt = Math.max(this.readyAt, (writtenAt ?? sentAt) + request.lateReplyGuardMs + this.silenceMs);
     }
     const unit = request.unit;
 

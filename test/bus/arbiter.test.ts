@@ -156,6 +156,29 @@ describe('bus arbiter', () => {
     assert.equal(bus.state, 'open');
   });
 
+  it('counts the late-reply guard from the request\'s write, not from the start of its transaction', async () => {
+    makeBus(() => ({ afterMs: 1 })); // the device never answers
+    await waitFor(() => bus.state === 'open');
+    const guardMs = 150;
+    // the transaction stalls 60 ms before it writes (as a GC pause would), then times out
+    const stalled = bus.submit({
+      owner: 't',
+      priority: Priority.Poll,
+      timeoutMs: 100,
+      lateReplyGuardMs: guardMs,
+      run: async (ctx) => {
+        await new Promise((r) => setTimeout(r, 60));
+        return echoRun('stalled')(ctx);
+      },
+    });
+    const next = bus.submit({ owner: 't', priority: Priority.Poll, run: echoRun('next') }).catch(() => undefined);
+    await assert.rejects(stalled, (err: unknown) => err instanceof TransportError && err.kind === 'timeout');
+    await next;
+    const [first, second] = link.writes;
+    assert.equal(second.data.toString(), 'next');
+    assert.ok(second.at - first.at >= guardMs, `the next request went ${(second.at - first.at).toFixed(1)} ms after the stalled write; the guard is ${guardMs} ms`);
+  });
+
   it('discards bytes that arrive between transactions', async () => {
     makeBus();
     await waitFor(() => bus.state === 'open');

@@ -42,9 +42,10 @@ describe('late and broken replies (Modbus)', function () {
   it('RTU: a reply later than the timeout is discarded, never taken for the next read of the same unit', async () => {
     const bank = new RegisterBank().setRange(10, 0, [1, 2, 3, 4]).setRange(10, 100, [101, 102, 103, 104]);
     // turnaround 20 ms: the next read's answer comes ~22 ms after its request; the late reply
-    // (110 ms after the first request, 10 ms past its 100 ms timeout) would land before it
-    sim = await startModbusSlave(bank, { transport: 'pty' }, { baudRate: 19200, turnaroundMs: 20, slowMs: 110 });
-    bus = acquireBus({ link: { kind: 'serial', path: sim.clientPath as string, baudRate: 19200, format: FORMAT_8N1 }, framing: 'rtu', timeoutMs: 100, pauseMs: 0, deadlineMs: 5000, trace: false }, 'test');
+    // (410 ms after the first request, 10 ms past its 400 ms timeout) would land before it. The
+    // guard keeps the line quiet until 600 ms: 190 ms for the late reply to come in on a busy machine.
+    sim = await startModbusSlave(bank, { transport: 'pty' }, { baudRate: 19200, turnaroundMs: 20, slowMs: 410 });
+    bus = acquireBus({ link: { kind: 'serial', path: sim.clientPath as string, baudRate: 19200, format: FORMAT_8N1 }, framing: 'rtu', timeoutMs: 400, pauseMs: 0, deadlineMs: 5000, trace: false }, 'test');
     await waitOpen(bus);
     const client = modbusClientFor(bus);
     sim.injectFault('slow', { count: 1 });

@@ -130,7 +130,7 @@ describe('pv-cache across a kill -9 of Node-RED', function () {
     nr = await startNodeRed({ flows, userDir, env: { RUN_ID: 'r2' } });
     const run1InPhase2 = (): Arrival[] => arrivals.filter((a) => a.phase === 2 && a.run === 'r1');
     await until(() => pending.every((n) => run1InPhase2().some((a) => a.n === n)), 'every pending point re-sent after the restart', 60000);
-    await sleep(300);
+    await until(() => arrivals.some((a) => a.phase === 2 && a.run === 'r2'), 'the restarted flow storing and forwarding new points', 30000);
     await nr.stop('SIGTERM');
     nr = undefined;
 

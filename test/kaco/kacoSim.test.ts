@@ -1,10 +1,19 @@
 import * as assert from 'node:assert/strict';
-import { decodeReply } from '../../lib/kaco/frameExtractor';
+import { decodeReply, FrameExtractor, type ReplyExpectation } from '../../lib/kaco/frameExtractor';
 import { KacoSim } from '../../lib/sim/kacoSim';
 import type { EndpointSpec } from '../../lib/sim/deviceEndpoint';
 import { openRawLine, type RawLine } from './rawLine';
 
 const NOON = (): number => 12;
+
+/** A whole frame for `expect` is in: one the codec accepts, or one it refuses. */
+const frameFor =
+  (expect: ReplyExpectation) =>
+  (bytes: Buffer): boolean => {
+    const extractor = new FrameExtractor(expect);
+    return extractor.push(bytes) !== undefined || extractor.counts.rejected > 0;
+  };
+
 const TRANSPORTS: { name: string; endpoint: EndpointSpec }[] = [
   { name: 'pty', endpoint: { transport: 'pty' } },
   { name: 'TCP', endpoint: { transport: 'tcp' } },
@@ -35,7 +44,7 @@ for (const { name, endpoint } of TRANSPORTS) {
 
     it('answers command 0 of an xi with values equal to its state', async () => {
       line.write('#010\r');
-      const outcome = decodeReply(await line.collect(250), { address: 1, command: '0' });
+      const outcome = decodeReply(await line.collectUntil(frameFor({ address: 1, command: '0' })), { address: 1, command: '0' });
       assert.equal(outcome.kind, 'reply');
       const reply = (outcome as { reply: { fields: unknown } }).reply;
       assert.deepEqual(reply.fields, sim.snapshot(1).measurements);
@@ -44,21 +53,21 @@ for (const { name, endpoint } of TRANSPORTS) {
 
     it('answers command 0 of a TL3 in the generic protocol with a valid CRC', async () => {
       line.write('#020\r\n');
-      const outcome = decodeReply(await line.collect(250), { address: 2, command: '0' });
+      const outcome = decodeReply(await line.collectUntil(frameFor({ address: 2, command: '0' })), { address: 2, command: '0' });
       assert.equal(outcome.kind, 'reply');
       assert.deepEqual((outcome as { reply: { fields: unknown } }).reply.fields, sim.snapshot(2).measurements);
     });
 
     it('answers command 3 without header (xi) and with header (TL3), and command 9', async () => {
       line.write('#013\r');
-      const xi = decodeReply(await line.collect(250), { address: 1, command: '3' });
+      const xi = decodeReply(await line.collectUntil(frameFor({ address: 1, command: '3' })), { address: 1, command: '3' });
       assert.deepEqual((xi as { reply: { fields: unknown } }).reply.fields, sim.snapshot(1).yield);
       assert.equal((xi as { reply: { address: unknown } }).reply.address, undefined);
       line.write('#023\r');
-      const tl3 = decodeReply(await line.collect(250), { address: 2, command: '3' });
+      const tl3 = decodeReply(await line.collectUntil(frameFor({ address: 2, command: '3' })), { address: 2, command: '3' });
       assert.deepEqual((tl3 as { reply: { fields: unknown } }).reply.fields, sim.snapshot(2).yield);
       line.write('#029\r');
-      const type = decodeReply(await line.collect(250), { address: 2, command: '9' });
+      const type = decodeReply(await line.collectUntil(frameFor({ address: 2, command: '9' })), { address: 2, command: '9' });
       assert.equal((type as { reply: { type: string } }).reply.type, '086L32');
     });
 
@@ -76,7 +85,7 @@ for (const { name, endpoint } of TRANSPORTS) {
 
     it('does not answer before turnaround plus 9600-baud wire time', async () => {
       line.write('#010\r');
-      await line.collect(250);
+      await line.collectUntil(frameFor({ address: 1, command: '0' }));
       const r = sim.replies(1, '0')[0];
       assert.ok(r.repliedAt !== null);
       // 5 request + 66 reply bytes at 10 bits / 9600 baud = 74 ms, + t3.5 + 50 ms turnaround
@@ -86,22 +95,26 @@ for (const { name, endpoint } of TRANSPORTS) {
 
     it('commits each fault so the codec sees it', async () => {
       const expect = { address: 1, command: '0' as const };
+      // each faulty frame is waited for whole (its length is a good frame's), so none spills into the next window
+      line.write('#010\r');
+      const length = (await line.collectUntil(frameFor(expect))).length;
+      const atLeast = (n: number) => (bytes: Buffer): boolean => bytes.length >= n;
       sim.injectFault('bad-checksum', { address: 1, count: 1 });
       line.write('#010\r');
-      assert.deepEqual(pick(decodeReply(await line.collect(250), expect)), { kind: 'rejected', badCheck: true });
+      assert.deepEqual(pick(decodeReply(await line.collectUntil(atLeast(length)), expect)), { kind: 'rejected', badCheck: true });
       sim.injectFault('garbled', { address: 1, count: 1 });
       line.write('#010\r');
-      assert.notEqual(decodeReply(await line.collect(250), expect).kind, 'reply');
+      assert.notEqual(decodeReply(await line.collectUntil(atLeast(length)), expect).kind, 'reply');
       sim.injectFault('glitch-zeros', { address: 1, count: 1 });
       line.write('#010\r');
-      const glitched = await line.collect(250);
+      const glitched = await line.collectUntil(atLeast(length + 3));
       assert.equal(glitched[0], 0);
       assert.equal(decodeReply(glitched, expect).kind, 'reply');
       sim.injectFault('long-pause', { address: 1, count: 1 });
       line.write('#010\r');
-      const first = await line.collect(250);
+      const first = await line.collectUntil((bytes) => decodeReply(bytes, expect).kind === 'reply');
       assert.equal(decodeReply(first, expect).kind, 'reply', 'checked values before the pause');
-      const rest = await line.collect(400);
+      const rest = await line.collectUntil(atLeast(length - first.length));
       assert.ok(rest.length > 0, 'the type text comes after the pause');
       assert.equal((decodeReply(Buffer.concat([first, rest]), expect) as { reply: { type: string } }).reply.type, '5000xi');
     });
@@ -113,7 +126,7 @@ for (const { name, endpoint } of TRANSPORTS) {
         late.injectFault('late', { address: 1, count: 1 });
         l.write('#010\r');
         assert.equal((await l.collect(200)).length, 0, 'nothing within the window');
-        assert.equal(decodeReply(await l.collect(1000), { address: 1, command: '0' }).kind, 'reply', 'the whole frame, later');
+        assert.equal(decodeReply(await l.collectUntil(frameFor({ address: 1, command: '0' })), { address: 1, command: '0' }).kind, 'reply', 'the whole frame, later');
       } finally {
         await l.close();
         await late.close();
@@ -128,7 +141,7 @@ for (const { name, endpoint } of TRANSPORTS) {
         l.write('#010\r');
         assert.equal((await l.collect(300)).length, 0);
         l.write('#030\r');
-        const both = await l.collect(400);
+        const both = await l.collectUntil(frameFor({ address: 3, command: '0' }));
         const outcome = decodeReply(both, { address: 3, command: '0' });
         assert.equal(outcome.kind, 'reply');
         assert.equal((outcome as { reply: { address: number } }).reply.address, 3);

@@ -5,15 +5,22 @@ import type { KacoSim } from '../../lib/sim/kacoSim';
 
 export interface RawLine {
   write(data: Buffer | string): void;
-  /** everything received since the last call, after waiting `ms` */
+  /** everything received since the last call, after waiting `ms` (to show that nothing came) */
   collect(ms: number): Promise<Buffer>;
+  /**
+   * everything received since the last call, as soon as `done` holds for it (or after `ms`, with
+   * whatever came): a reply is waited for, not assumed to be in after a fixed time
+   */
+  collectUntil(done: (received: Buffer) => boolean, ms?: number): Promise<Buffer>;
   close(): Promise<void>;
 }
 
 export async function openRawLine(sim: KacoSim): Promise<RawLine> {
   let received = Buffer.alloc(0);
+  let notify: (() => void) | undefined;
   const onData = (chunk: Buffer): void => {
     received = Buffer.concat([received, chunk]);
+    notify?.();
   };
   let write: (data: Buffer) => void;
   let close: () => Promise<void>;
@@ -38,6 +45,21 @@ export async function openRawLine(sim: KacoSim): Promise<RawLine> {
       received = Buffer.alloc(0);
       return out;
     },
+    collectUntil: (done, ms = 5000) =>
+      new Promise((resolve) => {
+        const finish = (): void => {
+          clearTimeout(timer);
+          notify = undefined;
+          const out = received;
+          received = Buffer.alloc(0);
+          resolve(out);
+        };
+        const timer = setTimeout(finish, ms);
+        notify = () => {
+          if (done(received)) finish();
+        };
+        notify();
+      }),
     close: () => close(),
   };
 }

@@ -7,6 +7,7 @@ import { RegisterBank } from '../../lib/sim/registerBank';
 import { rtuFrame } from '../../lib/sim/rtuRequestReader';
 import { mbapFrame } from '../../lib/sim/mbapRequestReader';
 import { closeClient, connectClient, connectRaw, TRANSPORTS } from './simClients';
+import { waitFor } from '../support/waitFor';
 
 const TIMING = { baudRate: 9600, turnaroundMs: 20, slowMs: 400 };
 
@@ -152,7 +153,7 @@ for (const { name, transport } of TRANSPORTS) {
       client.setID(1);
       sim.injectFault('slow', { count: 1 });
       assert.equal((await rejection(client.readHoldingRegisters(100, 1))).errno, 'ETIMEDOUT');
-      await new Promise((r) => setTimeout(r, TIMING.slowMs));
+      await waitFor(() => (sim.requests[0]?.repliedAt ?? null) !== null, 5000, 'the slow reply');
       const record = sim.requests[0];
       assert.equal(record.fault, 'slow');
       assert.ok(record.repliedAt !== null && record.repliedAt - record.arrivedAt >= TIMING.slowMs);
@@ -206,18 +207,19 @@ for (const { name, transport } of TRANSPORTS) {
     });
 
     it(framing === 'rtu' ? 'counts a request sent sooner than t3.5 after a reply as early' : 'does not count early requests on Modbus TCP', async () => {
-      // 1200 baud: t3.5 is 29 ms, so "at once" is early even on a busy machine
-      const slow = await startModbusSlave(bank(), transport, { baudRate: 1200, turnaroundMs: 0 });
+      // 300 baud: t3.5 is 117 ms, so "at once" (two pty relays and this process's turns) is early
+      // even on a busy machine; each reply takes ~620 ms of modelled wire time
+      const slow = await startModbusSlave(bank(), transport, { baudRate: 300, turnaroundMs: 0 });
       const raw = await connectRaw(slow, transport);
       try {
         const replyBytes = framing === 'rtu' ? 7 : 11;
         raw.write(readRequest(framing, 1, 100, 1));
-        await raw.receive(replyBytes);
+        await raw.receive(replyBytes, 5000);
         raw.write(readRequest(framing, 1, 100, 1)); // at once
-        await raw.receive(replyBytes);
+        await raw.receive(replyBytes, 5000);
         await new Promise((r) => setTimeout(r, slow.wire.t35Ms + 5));
         raw.write(readRequest(framing, 1, 100, 1)); // after the silence
-        await raw.receive(replyBytes);
+        await raw.receive(replyBytes, 5000);
         const expected = framing === 'rtu' ? [false, true, false] : [false, false, false];
         assert.deepEqual(slow.requests.map((r) => r.early), expected);
         assert.equal(slow.earlyRequests, framing === 'rtu' ? 1 : 0);

@@ -18,6 +18,8 @@ import { VerifiedWriter, type CommandReport } from '../../lib/xw/verifiedWriter'
 
 const UNITS = [10, 11, 12];
 const TIMEOUT_MS = 200;
+/** how much later than its send the simulator may see a write: the pty relay on a busy machine */
+const RELAY_SLACK_MS = 50;
 const targets = UNITS.map((unit) => ({ unit, name: `XW ${unit}` }));
 
 /**
@@ -108,8 +110,10 @@ describe('soak: XW commands under faults', function () {
     await new Promise((r) => setTimeout(r, 1500));
     const writes = writesTo(10);
     assert.ok(writes.length >= 2, `retried while time was left (${writes.length} writes)`);
-    for (const w of writes) assert.ok(w.at - start <= deadlineMs, `a write reached the unit ${(w.at - start).toFixed(0)} ms after the command started (deadline ${deadlineMs} ms)`);
-    assert.ok(report.ms <= deadlineMs + 2 * TIMEOUT_MS + 100, `reported ${report.ms} ms after the start`);
+    // a write may leave right up to the deadline; the pty relay may take a little longer to deliver it
+    for (const w of writes) assert.ok(w.at - start <= deadlineMs + RELAY_SLACK_MS, `a write reached the unit ${(w.at - start).toFixed(0)} ms after the command started (deadline ${deadlineMs} ms)`);
+    // a writer that ignored the deadline would go on for its 10 retries (seconds)
+    assert.ok(report.ms <= deadlineMs + 5 * TIMEOUT_MS, `reported ${report.ms} ms after the start`);
     // the retries of unit 10 do not hold up unit 11's write (its verification, in lib/xw, waits for all writes)
     assert.equal(sim.writeCount(11), 1, 'the other unit was written all the same');
   });

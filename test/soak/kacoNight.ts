@@ -102,7 +102,8 @@ export async function runKacoNight(nightHours: number): Promise<NightReport> {
     bus.start();
     const openBy = Date.now() + 5000;
     while (bus.state !== 'open' && Date.now() < openBy) await new Promise((r) => setTimeout(r, 5));
-    const client = new KacoClient(bus, { owner: 'night', timeoutMs: 100, pauseAfterMs: 5, missesToAsleep: MISSES_TO_ASLEEP, probeEveryMs: PROBE_EVERY_MS });
+    // 200 ms: a reply takes ~20 ms; a stalled machine must not turn the first answer after sunrise into a miss
+    const client = new KacoClient(bus, { owner: 'night', timeoutMs: 200, pauseAfterMs: 5, missesToAsleep: MISSES_TO_ASLEEP, probeEveryMs: PROBE_EVERY_MS });
     const night = (t: number): boolean => t >= sunsetAt && t < sunriseAt;
     let cyclesDone = 0;
     const onResult = (r: InverterResult): void => {

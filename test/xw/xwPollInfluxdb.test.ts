@@ -58,9 +58,11 @@ describe('xw-poll output 1 into a real InfluxDB and a chart', function () {
 
     const want = (u: number) => device.unit(u).values();
     const rows = async (m: string) => (await influx.query(DB, `SELECT battery_voltage, battery_power, charger_status_text FROM "${m}" GROUP BY *`));
+    const points = async (m: string): Promise<number> => (await rows(m)).reduce((n, s) => n + s.values.length, 0);
     for (const m of ['xw_readings', 'xw_tagged', 'xw_batch']) {
+      // one write per unit (but for the batch): wait for both, not for the first
       const end = Date.now() + 20000;
-      while ((await rows(m)).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      while ((await points(m)) < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
       const series = await rows(m);
       assert.ok(series.length > 0, `${m} written`);
       const all = series.flatMap((s) => s.values.map((v) => ({ tags: s.tags ?? {}, v })));
@@ -72,8 +74,11 @@ describe('xw-poll output 1 into a real InfluxDB and a chart', function () {
       }
       assert.ok(all.some((a) => a.v[3] === 'Bulk'), `${m} enum text as a string field`);
     }
-    // the summary went the same way
-    const [summary] = await influx.query(DB, 'SELECT units_ok, battery_power FROM "xw_tagged_summary"');
+    // the summary went the same way (its own write)
+    const summaryQuery = 'SELECT units_ok, battery_power FROM "xw_tagged_summary"';
+    const end = Date.now() + 20000;
+    while ((await influx.query(DB, summaryQuery)).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    const [summary] = await influx.query(DB, summaryQuery);
     assert.equal(summary.values[0][1], 2);
     assert.equal(summary.values[0][2], (want(10).battery_power as number) + (want(11).battery_power as number));
     // chart / gauge: one number per unit, series from msg.topic
