@@ -57,6 +57,14 @@ export class Bus extends EventEmitter {
   /** performance.now() of the last bytes received in the transaction on the wire */
   private lastRxAt: number | undefined;
   private staleBytes = 0;
+  /**
+   * The line may still hold bytes of an earlier exchange (one went unanswered, or stray bytes
+   * came between transactions): drain the input before the next write. A stalled event loop
+   * (a long GC) runs the guard's timer before the poll phase that would deliver a reply which
+   * arrived in time, and the next request's write would go out first and take it as its answer
+   * (found by the fault soak with the whole suite's heap).
+   */
+  private drainBeforeNext = false;
 
   constructor(
     readonly key: string,
@@ -206,7 +214,10 @@ export class Bus extends EventEmitter {
       if (this.settings.trace) this.traceFrame('rx', chunk, 'stale, discarded');
       // Bytes on the line, even unwanted ones (a late reply, noise), restart the silence the next
       // frame must wait for: sending into them would collide on a half-duplex bus.
-      if (!this.inFlight && this.settings.framing === 'rtu') this.readyAt = Math.max(this.readyAt, performance.now() + this.silenceMs);
+      if (!this.inFlight && this.settings.framing === 'rtu') {
+        this.readyAt = Math.max(this.readyAt, performance.now() + this.silenceMs);
+        this.drainBeforeNext = true;
+      }
       return;
     }
     this.lastRxAt = performance.now();
@@ -233,6 +244,18 @@ export class Bus extends EventEmitter {
         this.gate = undefined;
         this.pump();
       });
+      return;
+    }
+    if (this.drainBeforeNext) {
+      // bytes delivered meanwhile are stale: they restart the silence, and this runs again
+      this.drainBeforeNext = false;
+      this.gate = this.link
+        .discardInput()
+        .catch(() => undefined)
+        .then(() => {
+          this.gate = undefined;
+          this.pump();
+        });
       return;
     }
     const entry = this.queue.take((e) => {
@@ -294,6 +317,7 @@ export class Bus extends EventEmitter {
     // The silence runs from the last byte on the line, not from the end of our processing of it:
     // decoding the reply and settling its promises happen while the line is quiet anyway.
     this.readyAt = (this.lastRxAt ?? performance.now()) + this.silenceMs + (request.pauseAfterMs ?? 0);
+    if (this.settings.framing === 'rtu' && 'error' in outcome && unanswered(outcome.error)) this.drainBeforeNext = true;
     if (request.lateReplyGuardMs && 'error' in outcome && unanswered(outcome.error)) {
       // a reply may still be on its way: let it arrive between transactions, where it is discarded.
       // Counted from the request's write, when the device's clock starts: a stall between the start

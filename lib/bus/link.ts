@@ -32,8 +32,14 @@ export interface Link extends EventEmitter {
   readonly description: string;
   open(): Promise<void>;
   close(): Promise<void>;
-  /** resolves once the bytes are handed to the OS (serial: drained) */
+  /** resolves once the bytes are handed to the OS */
   write(data: Buffer): Promise<void>;
+  /**
+   * Drops what the OS holds of the line's input and resolves once a read already under way has
+   * delivered its bytes (as 'data', before this resolves): the next request then starts on a
+   * line with nothing of an earlier exchange in the pipe.
+   */
+  discardInput(): Promise<void>;
   /** the underlying socket for Modbus TCP (modbus-serial's TcpPort frames on it); undefined for serial */
   readonly socket?: import('node:net').Socket;
 }
@@ -45,4 +51,10 @@ export abstract class LinkBase extends EventEmitter implements Link {
   abstract open(): Promise<void>;
   abstract close(): Promise<void>;
   abstract write(data: Buffer): Promise<void>;
+  abstract discardInput(): Promise<void>;
+}
+
+/** One turn of the event loop: its poll phase delivers what the OS has already handed over. */
+export function afterPendingIo(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }

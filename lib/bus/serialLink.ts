@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { SerialPort } from 'serialport';
-import { LinkBase, type SerialLinkConfig } from './link';
+import { LinkBase, afterPendingIo, type SerialLinkConfig } from './link';
 import { resolveSerialPath } from './portPath';
 import { TransportError } from './errors';
 
@@ -82,6 +82,15 @@ export class SerialLink extends LinkBase {
     }
     await new Promise<void>((resolve) => port.close(() => resolve()));
     port.removeAllListeners();
+  }
+
+  async discardInput(): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) return;
+    // serialport reads on the thread pool: bytes the kernel had may be in a read submitted before
+    // this flush; its completion is queued ahead of the flush's, and the extra turn lets it land.
+    await new Promise<void>((resolve) => port.flush(() => resolve()));
+    await afterPendingIo();
   }
 
   async write(data: Buffer): Promise<void> {

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { LinkBase, type TcpLinkConfig } from './link';
+import { LinkBase, afterPendingIo, type TcpLinkConfig } from './link';
 import { TransportError } from './errors';
 
 const CONNECT_TIMEOUT_MS = 5000;
@@ -60,6 +60,11 @@ export class TcpLink extends LinkBase {
       socket.end();
       socket.destroy();
     });
+  }
+
+  /** Nothing to flush on a socket: what has arrived is delivered in the next poll phase. */
+  discardInput(): Promise<void> {
+    return afterPendingIo();
   }
 
   async write(data: Buffer): Promise<void> {

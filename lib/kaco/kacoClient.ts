@@ -60,6 +60,10 @@ export interface KacoMeasurement {
 }
 
 const UNIT_PREFIX = 'kaco:';
+/** A response timer firing this much late shows a stalled process, not a silent line. */
+const STALL_MS = 5;
+/** How long a stalled process looks again for bytes the OS already holds (a thread-pool read and a poll phase). */
+const STALL_GRACE_MS = 25;
 
 /**
  * KACO requests as bus transactions: one request, the reply cut from the bytes that follow it,
@@ -175,11 +179,22 @@ export class KacoClient {
         finish(() => reject(reason instanceof TransportError ? reason : new TransportError('closed', `${unit}: the link closed during the request`, unit)));
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(() => {
+      const armedAt = performance.now();
+      let lookedAgain = false;
+      const onTimeout = (): void => {
+        // A timer that fires late means this process stalled (a long GC): bytes that reached the
+        // OS meanwhile are delivered only after timers run, so look once more before calling the
+        // line silent (found by the fault soak: a reply's tail after a pause cut off by a stall).
+        if (!lookedAgain && performance.now() - armedAt - ctx.timeoutMs > STALL_MS) {
+          lookedAgain = true;
+          timer = setTimeout(onTimeout, STALL_GRACE_MS);
+          return;
+        }
         const outcome = extractor.finish();
         if (outcome.kind === 'reply') finish(() => resolve(outcome.reply));
         else finish(() => reject(outcomeError(outcome, expect, ctx.timeoutMs, unit)));
-      }, ctx.timeoutMs);
+      };
+      let timer = setTimeout(onTimeout, ctx.timeoutMs);
       sent = true;
       ctx.trace('tx', request, `KACO #${expect.address} command ${expect.command}`);
       ctx.write(request).catch((err: unknown) => finish(() => reject(new TransportError('closed', `${unit}: write failed: ${(err as Error).message}`, unit))));

@@ -78,6 +78,10 @@ export class NoisyLink extends EventEmitter implements Link {
     await this.inner.close();
   }
 
+  discardInput(): Promise<void> {
+    return this.inner.discardInput();
+  }
+
   write(data: Buffer): Promise<void> {
     this.counts.exchanges++;
     const r = this.options.random();

@@ -49,6 +49,13 @@ export class FakeLink extends LinkBase {
     }
   }
 
+  readonly discards: number[] = [];
+
+  async discardInput(): Promise<void> {
+    this.discards.push(performance.now());
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
   /** the link drops (unplug) */
   drop(): void {
     this.open_ = false;

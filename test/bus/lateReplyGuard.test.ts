@@ -12,6 +12,8 @@ import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
 import { modbusClientFor } from '../../lib/modbus/modbusClient';
 import { startModbusSlave, type ModbusSlaveSim } from '../../lib/sim/modbusSlave';
 import { RegisterBank } from '../../lib/sim/registerBank';
+import { startRemoteSlave } from '../../lib/sim/remoteSlave';
+import { waitFor } from '../support/waitFor';
 
 const opts = { owner: 'test', priority: Priority.Poll };
 
@@ -57,6 +59,37 @@ describe('late and broken replies (Modbus)', function () {
     const [a, b] = sim.requests;
     assert.ok(b.firstByteAt >= (a.repliedAt as number), 'the second request went out after the late reply');
   });
+
+  for (const transport of ['pty', 'tcp'] as const) {
+    it(`RTU (${transport}): a reply that reached the OS while the process stalled past its timeout is not taken for the next read`, async () => {
+      // the simulator in its own process, so it answers on time while this one stalls
+      const remote = await startRemoteSlave({ model: 'bank', units: [10], registers: 200, values: 'unit-address', baudRate: 19200, turnaroundMs: 1, transport });
+      try {
+        const link = transport === 'pty' ? { kind: 'serial' as const, path: remote.clientPath as string, baudRate: 19200, format: FORMAT_8N1 } : { kind: 'tcp' as const, host: '127.0.0.1', port: remote.port as number, lineBaudRate: 19200 };
+        bus = acquireBus({ link, framing: 'rtu', timeoutMs: 100, pauseMs: 0, deadlineMs: 5000, trace: false }, 'test');
+        await waitOpen(bus);
+        const client = modbusClientFor(bus);
+        const first = client.readHoldingRegisters(10, 17, 2, opts).then(
+          (v) => v,
+          (err: unknown) => err,
+        );
+        const second = client.readHoldingRegisters(10, 22, 2, opts);
+        await waitFor(() => bus?.counters().queueLength === 1, 2000, 'the first read on the wire');
+        await new Promise((r) => setTimeout(r, 5));
+        // a long GC: the reply comes in, the 100 ms timeout and the 150 ms guard pass while nothing
+        // runs; afterwards the timers run before the I/O that holds the reply
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+        const firstOutcome = await first;
+        if (Array.isArray(firstOutcome)) assert.deepEqual(firstOutcome, [10 * 256 + 17, 10 * 256 + 18]);
+        else assert.ok(firstOutcome instanceof TransportError, String(firstOutcome));
+        assert.deepEqual(await second, [10 * 256 + 22, 10 * 256 + 23], 'the second read has its own values');
+      } finally {
+        if (bus) await releaseBus(bus, 'test');
+        bus = undefined;
+        await remote.close();
+      }
+    });
+  }
 
   it('Modbus TCP: after a truncated reply the next requests are answered', async () => {
     const bank = new RegisterBank().setRange(10, 0, [1, 2, 3, 4]);

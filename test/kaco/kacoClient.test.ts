@@ -3,6 +3,7 @@ import type { Bus } from '../../lib/bus/bus';
 import { ProtocolError, TransportError } from '../../lib/bus/errors';
 import { KacoClient } from '../../lib/kaco/kacoClient';
 import { KacoSim } from '../../lib/sim/kacoSim';
+import { waitFor } from '../support/waitFor';
 import { TRANSPORTS, openBus } from './simBus';
 
 /** Short timings so the tests are quick; the defaults (2.5 s, 1 s, 60 s) are KACO's. */
@@ -71,6 +72,26 @@ for (const { name, endpoint } of TRANSPORTS) {
       sim.injectFault('long-pause', { address: 1, count: 1 });
       const m = await client.readMeasurements(1);
       assert.equal(m.fields.type, '5000xi', 'waited for the type after the pause');
+    });
+
+    it('looks again after the process stalls across its timeout: a tail that reached the OS meanwhile is not cut off', async () => {
+      const stalled = await KacoSim.start({ endpoint, inverters: [{ address: 1 }], latencyMs: 10, longPauseMs: 60, timeOfDay: () => 11.5 });
+      const stalledBus = await openBus(stalled);
+      try {
+        const c = new KacoClient(stalledBus, { owner: 'stall', timeoutMs: 300, pauseAfterMs: 0 });
+        stalled.injectFault('long-pause', { address: 1, count: 1 });
+        const reading = c.readMeasurements(1);
+        await waitFor(() => stalled.requests.some((r) => r.repliedAt !== null), 5000, 'the first part of the reply');
+        // a long GC: the tail (due 60 ms later) and the response timeout (300 ms) both pass while
+        // nothing runs; afterwards timers run before the I/O that holds the tail
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 350);
+        const m = await reading;
+        assert.equal(m.fields.type, '5000xi', 'the type text after the pause');
+        assert.deepEqual(m.fields, stalled.snapshot(1).measurements);
+      } finally {
+        await stalledBus.close();
+        await stalled.close();
+      }
     });
 
     it('does not take a late frame of inverter 1 as the answer of inverter 3', async () => {

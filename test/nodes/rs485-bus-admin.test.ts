@@ -45,14 +45,19 @@ describe('rs485-bus admin endpoint (port list) in a real Node-RED', function () 
     // a PATH without udevadm (serialport's list() would crash the process there)
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'solar-bus-path-'));
     fs.symlinkSync(process.execPath, path.join(bin, 'node'));
-    nr = await startNodeRed({ env: { PATH: bin } });
-    const res = await getPorts(nr);
-    assert.equal(res.status, 200);
-    assert.match(String(res.body?.reason), /udevadm/);
-    assert.ok(Array.isArray(res.body?.ports));
-    // still alive
-    const again = await getPorts(nr);
-    assert.equal(again.status, 200);
-    assert.equal(nr.child.exitCode, null);
+    try {
+      nr = await startNodeRed({ env: { PATH: bin } });
+      const res = await getPorts(nr);
+      assert.equal(res.status, 200);
+      assert.match(String(res.body?.reason), /udevadm/);
+      assert.ok(Array.isArray(res.body?.ports));
+      // still alive
+      const again = await getPorts(nr);
+      assert.equal(again.status, 200);
+      assert.equal(nr.child.exitCode, null);
+    } finally {
+      await nr?.stop();
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 });

@@ -83,7 +83,7 @@ export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, 
         if (isDeepStrictEqual(m.fields, expected.get(address))) result.ok++;
         else {
           result.wrongValues++;
-          if (result.wrongExamples.length < 5) result.wrongExamples.push(`inverter ${address} (fault ${fault ?? 'none'}): ${JSON.stringify(m.fields).slice(0, 120)}`);
+          if (result.wrongExamples.length < 5) result.wrongExamples.push(`inverter ${address} (fault ${fault ?? 'none'}): ${fieldDifferences(m.fields, expected.get(address))}`);
         }
       } catch (err) {
         const kind = err instanceof TransportError ? err.kind : err instanceof ModbusException ? 'exception' : err instanceof ProtocolError ? 'protocol' : undefined;
@@ -155,4 +155,13 @@ export function describeKacoSoak(r: KacoSoakResult): string {
     `  faults injected: ${list(r.faults)}; requests while a reply the client had given up on was due ${r.afterGivingUp}; other overlaps ${r.overlaps}, untyped ${r.untyped.length}`,
     `  memory after warm-up ${(r.memoryWarm / 2 ** 20).toFixed(1)} MB, at the end ${(r.memoryEnd / 2 ** 20).toFixed(1)} MB`,
   ].join('\n');
+}
+
+/** The fields that differ, as "name: got … want …". */
+function fieldDifferences(got: Record<string, unknown>, want: Record<string, unknown> | undefined): string {
+  const names = [...new Set([...Object.keys(got), ...Object.keys(want ?? {})])];
+  return names
+    .filter((k) => !isDeepStrictEqual(got[k], want?.[k]))
+    .map((k) => `${k}: got ${JSON.stringify(got[k])} want ${JSON.stringify(want?.[k])}`)
+    .join('; ');
 }

@@ -57,6 +57,8 @@ function linkPackage(userDir: string, name: string, target: string): void {
 }
 
 export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRedProcess> {
+  // a user directory made here is removed by stop(); one passed in belongs to the caller (a restart)
+  const ownsUserDir = options.userDir === undefined;
   const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'solar-bus-nr-'));
   const port = await freePort();
   linkPackage(userDir, '@solar-bus/node-red-inverters', ROOT);
@@ -121,6 +123,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
         await exited;
         clearTimeout(force);
       }
+      if (ownsUserDir) fs.rmSync(userDir, { recursive: true, force: true });
     },
   };
 }

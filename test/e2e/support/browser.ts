@@ -34,11 +34,18 @@ export async function launchChromium(): Promise<Browser> {
   };
 }
 
+/**
+ * Chromium's complaint when a Dashboard 2 widget sizes an SVG rect before its container is laid
+ * out (-232 × -116 on the demo page, now and then, with or without our flow changing; the rect
+ * is gone by the next look). The library's, not ours, so it is not counted.
+ */
+const DASHBOARD_LAYOUT_NOISE = /^<rect> attribute (width|height): A negative value is not valid\./;
+
 /** Collects console errors and uncaught page errors. */
 export function pageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !DASHBOARD_LAYOUT_NOISE.test(m.text())) errors.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   return errors;
