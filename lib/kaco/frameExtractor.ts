@@ -234,7 +234,14 @@ export class FrameExtractor {
     const reply: StandardReply = { shape, address, command, raw: EMPTY, fields: values.value, type: undefined };
     // the type text follows the checksum, sometimes after a pause of more than 250 ms
     const tailEnd = i + at.typeAt + MAX_TYPE_LENGTH + 1;
-    const cr = buf.subarray(0, Math.min(buf.length, tailEnd)).indexOf(CR, i + at.checksumAt + 1);
+    const tailStart = i + at.checksumAt + 1;
+    const seen = Math.min(buf.length, tailEnd);
+    const cr = buf.subarray(0, seen).indexOf(CR, tailStart);
+    // Another frame (a late answer) came in during that pause: what follows is not this frame's
+    // type, and its own tail may still be on the way. Keep the checked values and listen to the
+    // end of the window, so the next request does not meet that tail (found by the full soak).
+    const tail = buf.subarray(tailStart, cr >= 0 ? cr : seen);
+    if (tail.includes(STAR) || tail.includes(LF)) return { kind: 'wait', verified: reply };
     if (cr >= 0) {
       reply.type = parseStandardType(buf, i, layout, cr);
       if (reply.type !== undefined) reply.fields.type = reply.type;

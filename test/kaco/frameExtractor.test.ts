@@ -100,6 +100,17 @@ describe('kaco frame extractor: standard protocol (command 0)', () => {
     assert.equal((r as { fields: Record<string, unknown> }).fields.p_ac, 974);
   });
 
+  it('is not cut short by another frame landing in the pause before the type: values kept at the end of the window', () => {
+    const late = standardFrame('*010   4 300.0  1.00   300 230.0  1.20   280  30   1000 ');
+    const x = new FrameExtractor({ address: 3, command: '0' });
+    assert.equal(x.push(SPEC_EXAMPLE.subarray(0, 58)), undefined);
+    assert.equal(x.push(late), undefined, 'the late frame does not end this one');
+    assert.equal(x.push(SPEC_EXAMPLE.subarray(58)), undefined, 'its own tail still to come, or come: the window decides');
+    const r = reply(x.finish());
+    assert.equal((r as { fields: Record<string, unknown> }).fields.p_ac, 974);
+    assert.equal(r.address, 3);
+  });
+
   it('drops a late frame from another address and takes the one asked for', () => {
     const late = standardFrame('*010   4 300.0  1.00   300 230.0  1.20   280  30   1000 ');
     const x = new FrameExtractor({ address: 3, command: '0' });

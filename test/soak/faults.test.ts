@@ -86,8 +86,10 @@ describe(`soak: ${KACO_CALLS} KACO requests per transport with 5 % of each KACO 
       assert.deepEqual(r.untyped, [], `${r.transport}: untyped errors`);
       assert.equal(r.wrongValues, 0, `${r.transport}: ${r.wrongExamples.join('; ')}`);
       const errors = Object.values(r.errors).reduce((a, b) => a + b, 0);
-      assert.equal(r.ok + errors, r.calls);
+      assert.equal(r.ok + r.typeCutOff + errors, r.calls);
       assert.ok(r.ok > r.calls * 0.6, `${r.transport}: ${r.ok} answered`);
+      // the type text lost at the timeout happens only when a reply runs into it (a loaded relay): rare, never the rule
+      assert.ok(r.typeCutOff <= r.calls * 0.01, `${r.transport}: type text cut off in ${r.typeCutOff} of ${r.calls} readings`);
     }
   });
 
