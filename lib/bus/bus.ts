@@ -317,12 +317,12 @@ export class Bus extends EventEmitter {
     // The silence runs from the last byte on the line, not from the end of our processing of it:
     // decoding the reply and settling its promises happen while the line is quiet anyway.
     this.readyAt = (this.lastRxAt ?? performance.now()) + this.silenceMs + (request.pauseAfterMs ?? 0);
-    if (this.settings.framing === 'rtu' && 'error' in outcome && unanswered(outcome.error)) this.drainBeforeNext = true;
-    if (request.lateReplyGuardMs && 'error' in outcome && unanswered(outcome.error)) {
+    if ('error' in outcome && unanswered(outcome.error)) {
+      if (this.settings.framing === 'rtu') this.drainBeforeNext = true;
       // a reply may still be on its way: let it arrive between transactions, where it is discarded.
       // Counted from the request's write, when the device's clock starts: a stall between the start
       // of the transaction and the write would otherwise shorten the guard (found by the fault soak).
-      this.readyAt = Math.max(this.readyAt, (writtenAt ?? sentAt) + request.lateReplyGuardMs + this.silenceMs);
+      if (request.lateReplyGuardMs) this.readyAt = Math.max(this.readyAt, (writtenAt ?? sentAt) + request.lateReplyGuardMs + this.silenceMs);
     }
     const unit = request.unit;
 
