@@ -49,10 +49,7 @@ export class FakeLink extends LinkBase {
     }
   }
 
-  readonly discards: number[] = [];
-
   async discardInput(): Promise<void> {
-    this.discards.push(performance.now());
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 

@@ -18,15 +18,7 @@ import { waitFor } from '../support/waitFor';
 const opts = { owner: 'test', priority: Priority.Poll };
 
 function waitOpen(bus: Bus): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const until = Date.now() + 5000;
-    const tick = (): void => {
-      if (bus.state === 'open') resolve();
-      else if (Date.now() > until) reject(new Error(`bus did not open: ${bus.state} ${bus.detail}`));
-      else setTimeout(tick, 10);
-    };
-    tick();
-  });
+  return waitFor(() => bus.state === 'open', 5000, 'the bus open');
 }
 
 describe('late and broken replies (Modbus)', function () {
