@@ -20,7 +20,7 @@ export async function run(): Promise<BenchSection[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-cache-bench-'));
   const cache = new StoreAndForward(
     'bench',
-    { file: path.join(dir, 'bench.sqlite'), retentionDays: 30, maxMB: 100, resendRate: 1000, retryIntervalS: 10, ackTimeoutS: 600, rejectAfter: 5, stampTime: true },
+    { file: path.join(dir, 'bench.sqlite'), retentionDays: 30, maxMB: 100, resendRate: 1000, batchSize: 1000, retryIntervalS: 10, ackTimeoutS: 600, rejectAfter: 5, stampTime: true },
     { resend: () => undefined, warn: () => undefined, changed: () => undefined },
   );
   try {

@@ -1,11 +1,12 @@
-import { CACHE_ID_PROPERTY, idFromToken } from './cacheToken';
+import { CACHE_ID_PROPERTY, sendKeyFromToken } from './cacheToken';
 import { isPlainObject } from './valueKinds';
 
 /** What a message arriving at the cache's input is. */
 export type CacheInput =
   | { kind: 'data' }
-  | { kind: 'ack'; id: number }
-  | { kind: 'failure'; id: number; reason: string }
+  /** `key`: the send's key, a row id or "b<n>" for a batch */
+  | { kind: 'ack'; key: string }
+  | { kind: 'failure'; key: string; reason: string }
   | { kind: 'stats' }
   | { kind: 'query'; query: unknown }
   /** a catch node's message about an error of this cache node itself (a catch wired too widely) */
@@ -20,10 +21,10 @@ export const QUERY_PROPERTY = 'cacheQuery';
  */
 export function classifyInput(msg: Record<string, unknown>, ownerId: string): CacheInput {
   const error = msg.error;
-  const id = idFromToken(msg[CACHE_ID_PROPERTY], ownerId);
-  if (id !== undefined) {
-    if (error === undefined || error === null) return { kind: 'ack', id };
-    return { kind: 'failure', id, reason: errorText(error) };
+  const key = sendKeyFromToken(msg[CACHE_ID_PROPERTY], ownerId);
+  if (key !== undefined) {
+    if (error === undefined || error === null) return { kind: 'ack', key };
+    return { kind: 'failure', key, reason: errorText(error) };
   }
   if (isPlainObject(error) && isPlainObject(error.source) && error.source.id === ownerId) return { kind: 'own-error', reason: errorText(error) };
   if (msg[QUERY_PROPERTY] !== undefined) {

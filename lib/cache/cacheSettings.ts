@@ -8,8 +8,10 @@ export interface CacheSettings {
   retentionDays: number;
   /** bound of the file's used size */
   maxMB: number;
-  /** re-sent messages per second at most, while a backlog drains */
+  /** re-sent batches per second at most, while a backlog drains */
   resendRate: number;
+  /** stored messages merged into one re-sent batch at most */
+  batchSize: number;
   /** while the database does not answer: one probe every so many seconds */
   retryIntervalS: number;
   /** a forwarded message with no complete/catch after this counts as failed */
@@ -25,6 +27,7 @@ const RANGES: Readonly<Record<Exclude<keyof CacheSettings, 'file' | 'stampTime'>
   retentionDays: { min: 0.001, max: 3650 },
   maxMB: { min: 0.1, max: 100000 },
   resendRate: { min: 0.01, max: 10000 },
+  batchSize: { min: 1, max: 10000, integer: true },
   retryIntervalS: { min: 0.05, max: 86400 },
   ackTimeoutS: { min: 0.05, max: 86400 },
   rejectAfter: { min: 0, max: 1000000, integer: true },

@@ -112,6 +112,26 @@ export class CacheStore {
     return changed;
   }
 
+  /**
+   * Marks many pending messages delivered in one transaction (one fsync for a whole batch);
+   * the number that were still pending.
+   */
+  markDeliveredMany(ids: readonly number[], at: number): number {
+    if (ids.length === 1) return this.markDelivered(ids[0], at) ? 1 : 0;
+    let changed = 0;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const id of ids) changed += this.deliver.run([at, id]).changes > 0 ? 1 : 0;
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    this.counts.pending -= changed;
+    this.counts.delivered += changed;
+    return changed;
+  }
+
   /** Counts a failed delivery; the attempts so far, or undefined when the message is not pending. */
   recordFailure(id: number, error: string): number | undefined {
     const row = first(this.failure.all([error.slice(0, 500), id])) as { attempts: number } | undefined;

@@ -1,31 +1,46 @@
 import type { Clock } from '../bus/clock';
 import type { CacheStore, StoredMessage } from './cacheStore';
+import type { ResendBatch } from './resendForm';
 
 /**
  * When to send which pending message. Three modes:
  * - passing: nothing waits; a new message is forwarded as soon as it is stored.
- * - draining: the database answers and a backlog waits; pending messages are re-sent oldest
- *   first, one at a time (the next after the previous one's answer), at most `ratePerS`.
- *   New messages queue behind the backlog, so order is kept.
- * - offline: a delivery failed (or was not acknowledged in time); every `retryIntervalMs` one
- *   probe is sent: the oldest pending message. Its acknowledgement means the database answers
- *   again: back to draining.
+ * - draining: the database answers and a backlog waits. The backlog is read from the file a page
+ *   at a time (oldest first, never loaded whole) and re-sent in batches (`compose` merges a
+ *   page into as few messages as the database node takes), up to `window` batches in flight,
+ *   each acknowledged as a whole in one transaction. New messages are forwarded at once beside
+ *   the backlog, so a dashboard sees the present while the past catches up.
+ * - offline: a delivery failed (or was not acknowledged in time). A probe, the oldest pending
+ *   message alone, goes out 0.5 s later, then at doubling intervals up to `retryIntervalMs`; a
+ *   new message arriving at least a second after the last probe is itself sent as the probe, so
+ *   while data flows the database's return is seen within about a second however long the
+ *   outage was. Its acknowledgement means the database answers again: back to draining at once.
  *
- * A message the database refuses while it accepts others would block the queue for ever. So
- * once the oldest has failed `rejectAfter` times, every other probe is the second oldest; if
- * that one is acknowledged, the oldest is sent again and, should it fail although the
- * database answered since its previous failure, it is set aside (rejected): kept, counted,
- * never sent again. `rejectAfter` 0 turns this off.
+ * A batch the database refuses while it answers otherwise must not block the rest: the batch
+ * size halves after each failed batch (and doubles back after each acknowledged one), so a bad
+ * message ends up alone within a few batches. A message that fails alone while the database
+ * accepts others is set aside (rejected) after `rejectAfter` failures: once the oldest has failed
+ * that often, every other probe is the second oldest; if that one is acknowledged, the oldest is
+ * sent again and, should it fail although the database answered since its previous failure, it
+ * is kept, counted, never sent again. `rejectAfter` 0 turns this off.
  */
 export interface ForwarderOptions {
   store: CacheStore;
-  /** forward a stored message; `message` is its decoded body */
-  resend: (id: number, stored: StoredMessage) => void;
+  /** forward a message; `key` comes back with its acknowledgement or failure */
+  resend: (key: string, batch: ResendBatch) => void;
+  /** merges a page of pending messages (oldest first) into the messages to send */
+  compose: (page: StoredMessage[]) => ResendBatch[];
+  /** false when compose sends each message alone (then a page is only what the window takes) */
+  merges: () => boolean;
+  /** stored messages per batch at most */
+  batchSize: number;
+  /** batches sent per second at most while draining */
   ratePerS: number;
   retryIntervalMs: number;
   ackTimeoutMs: number;
   rejectAfter: number;
   clock: Clock;
+  timers?: Timers;
   onRejected?: (id: number, attempts: number, reason: string) => void;
   /** the first acknowledgement timeout while none has ever come back */
   onNoAcknowledgement?: () => void;
@@ -33,30 +48,61 @@ export interface ForwarderOptions {
   onChange?: () => void;
 }
 
+/** Timers on the same clock as `clock`, injectable so tests run on virtual time. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+const SYSTEM_TIMERS: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
 export type ForwarderMode = 'passing' | 'draining' | 'offline';
+
+/** drain batches in flight at once: one being written while the next is on its way */
+const WINDOW = 2;
+const FIRST_PROBE_MS = 500;
+/** a new message replaces the timed probe when the last probe is at least this old */
+const LIVE_PROBE_EVERY_MS = 1000;
+
+interface Send {
+  ids: number[];
+  sentAt: number;
+  kind: 'live' | 'drain' | 'probe';
+}
 
 export class Forwarder {
   private mode: ForwarderMode = 'passing';
-  /** id → when it was sent (monotonic ms) */
-  private readonly inFlight = new Map<number, number>();
-  /** last id the drain sent */
-  private cursor = 0;
-  private drainInFlight: number | undefined;
-  private drainSentAt = 0;
-  private probeInFlight: number | undefined;
+  private readonly timers: Timers;
+  /** send key → what went out */
+  private readonly sends = new Map<string, Send>();
+  /** ids out in some send */
+  private readonly outIds = new Set<number>();
+  private drainsOut = 0;
+  private nextBatchKey = 1;
+  private batchLimit: number;
+  private lastDrainAt = Number.NEGATIVE_INFINITY;
+  private probeOut = false;
+  private probeDelay = FIRST_PROBE_MS;
+  private lastProbeAt = Number.NEGATIVE_INFINITY;
   private probeSecondNext = false;
   private lastAckAt = Number.NEGATIVE_INFINITY;
   private everAcknowledged = false;
   private warnedNoAck = false;
   /** id → monotonic time of its last failure */
   private readonly lastFailAt = new Map<number, number>();
-  private stepTimer: NodeJS.Timeout | undefined;
-  private readonly timeoutTimer: NodeJS.Timeout;
+  private stepTimer: unknown;
+  private expiryTimer: unknown;
+  private readonly expiryEveryMs: number;
   private closed = false;
 
   constructor(private readonly o: ForwarderOptions) {
-    const check = Math.max(10, Math.min(1000, o.ackTimeoutMs / 4));
-    this.timeoutTimer = setInterval(() => this.expireUnanswered(), check);
+    this.timers = o.timers ?? SYSTEM_TIMERS;
+    this.batchLimit = o.batchSize;
+    this.probeDelay = this.firstProbeDelay();
+    this.expiryEveryMs = Math.max(10, Math.min(1000, o.ackTimeoutMs / 4));
+    this.armExpiry();
     // A backlog from before a restart is drained first; its outcome tells whether the database answers.
     if (o.store.getCounts().pending > 0) this.setMode('draining');
     this.schedule(0);
@@ -67,43 +113,59 @@ export class Forwarder {
   }
 
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.outIds.size;
+  }
+
+  /** stored messages per drain batch now (halved after a refused batch) */
+  get currentBatchLimit(): number {
+    return this.batchLimit;
   }
 
   /**
-   * A message was just stored: true when it should be forwarded now (the caller sends it),
-   * false when it waits for the drain or a probe.
+   * A message was just stored: true when it should be forwarded now (the caller sends it with
+   * key String(id)), false when it waits for the drain or a probe.
    */
   offer(id: number): boolean {
-    if (this.closed || this.mode !== 'passing') return false;
-    this.inFlight.set(id, this.o.clock.now());
+    if (this.closed) return false;
+    const now = this.o.clock.now();
+    if (this.mode === 'offline') {
+      if (this.probeOut || now - this.lastProbeAt < LIVE_PROBE_EVERY_MS) return false;
+      this.track(String(id), [id], 'probe');
+      this.probeOut = true;
+      this.lastProbeAt = now;
+      return true;
+    }
+    this.track(String(id), [id], 'live');
     return true;
   }
 
-  /** The database node completed this message. False when it was not pending. */
-  acknowledged(id: number, at: number): boolean {
-    this.inFlight.delete(id);
-    this.lastFailAt.delete(id);
-    const changed = this.o.store.markDelivered(id, at);
+  /** The database node completed this send. False when none of its messages was pending. */
+  acknowledged(key: string, at: number): boolean {
+    const send = this.untrack(key);
+    const ids = send?.ids ?? singleId(key);
+    if (ids === undefined) return false; // a batch from before a restart: its messages are re-sent
+    for (const id of ids) this.lastFailAt.delete(id);
+    const changed = this.o.store.markDeliveredMany(ids, at) > 0;
     this.lastAckAt = this.o.clock.now();
     this.everAcknowledged = true;
-    if (id === this.probeInFlight) this.probeInFlight = undefined;
+    this.probeDelay = this.firstProbeDelay();
+    if (ids.length > 1) this.batchLimit = Math.min(this.o.batchSize, this.batchLimit * 2);
     if (this.mode === 'offline') {
-      this.cursor = 0;
       this.setMode('draining');
       this.schedule(0);
-    } else if (id === this.drainInFlight) {
-      this.drainInFlight = undefined;
-      this.schedule(Math.max(0, this.drainSentAt + 1000 / this.o.ratePerS - this.o.clock.now()));
+    } else if (this.mode === 'draining' && send?.kind === 'drain') {
+      this.scheduleDrain();
     }
     return changed;
   }
 
-  /** The database node failed on this message (a catch node, or no answer in time). */
-  failed(id: number, reason: string): void {
-    this.inFlight.delete(id);
-    if (id === this.probeInFlight) this.probeInFlight = undefined;
-    if (id === this.drainInFlight) this.drainInFlight = undefined;
+  /** The database node failed on this send (a catch node, or no answer in time). */
+  failed(key: string, reason: string): void {
+    const send = this.untrack(key);
+    const ids = send?.ids ?? singleId(key);
+    if (ids === undefined) return;
+    if (ids.length > 1) return this.batchFailed(ids, send!.sentAt);
+    const id = ids[0];
     const attempts = this.o.store.recordFailure(id, reason);
     if (attempts === undefined) return; // already delivered, rejected or dropped
     const now = this.o.clock.now();
@@ -114,21 +176,55 @@ export class Forwarder {
       this.o.store.reject(id);
       this.lastFailAt.delete(id);
       this.o.onRejected?.(id, attempts, reason);
-      if (this.mode === 'draining') this.schedule(0);
+      if (this.mode === 'draining') this.scheduleDrain();
       return;
     }
-    if (this.mode !== 'offline') {
-      this.drainInFlight = undefined;
-      this.setMode('offline');
-      this.schedule(this.o.retryIntervalMs);
-    }
+    this.goOffline();
   }
 
   close(): void {
     this.closed = true;
-    clearInterval(this.timeoutTimer);
-    if (this.stepTimer) clearTimeout(this.stepTimer);
+    this.timers.clearTimeout(this.expiryTimer);
+    this.timers.clearTimeout(this.stepTimer);
     this.stepTimer = undefined;
+  }
+
+  /**
+   * A batch of several messages failed: smaller batches from now on. When the database
+   * acknowledged something since the batch went out it answers, so one of these messages is
+   * refused: the drain goes back to them at once (they are pending and no longer out).
+   * Otherwise the database is away.
+   */
+  private batchFailed(ids: number[], sentAt: number): void {
+    this.batchLimit = Math.max(1, Math.floor(ids.length / 2));
+    if (this.mode === 'draining' && this.lastAckAt > sentAt) {
+      this.scheduleDrain();
+      return;
+    }
+    this.goOffline();
+  }
+
+  private goOffline(): void {
+    if (this.mode === 'offline') return;
+    this.setMode('offline');
+    this.probeDelay = this.firstProbeDelay();
+    this.schedule(this.probeDelay);
+  }
+
+  private track(key: string, ids: number[], kind: Send['kind']): void {
+    this.sends.set(key, { ids, sentAt: this.o.clock.now(), kind });
+    for (const id of ids) this.outIds.add(id);
+    if (kind === 'drain') this.drainsOut++;
+  }
+
+  private untrack(key: string): Send | undefined {
+    const send = this.sends.get(key);
+    if (!send) return undefined;
+    this.sends.delete(key);
+    for (const id of send.ids) this.outIds.delete(id);
+    if (send.kind === 'drain') this.drainsOut--;
+    if (send.kind === 'probe') this.probeOut = false;
+    return send;
   }
 
   private setMode(mode: ForwarderMode): void {
@@ -139,67 +235,106 @@ export class Forwarder {
 
   private schedule(ms: number): void {
     if (this.closed) return;
-    if (this.stepTimer) clearTimeout(this.stepTimer);
-    this.stepTimer = setTimeout(() => {
+    this.timers.clearTimeout(this.stepTimer);
+    this.stepTimer = this.timers.setTimeout(() => {
       this.stepTimer = undefined;
       this.step();
     }, ms);
   }
 
+  /** the next drain batch, paced to `ratePerS` */
+  private scheduleDrain(): void {
+    this.schedule(Math.max(0, this.lastDrainAt + 1000 / this.o.ratePerS - this.o.clock.now()));
+  }
+
   private step(): void {
     if (this.closed) return;
-    if (this.mode === 'draining') this.drainOne();
+    if (this.mode === 'draining') this.drain();
     else if (this.mode === 'offline') this.probe();
   }
 
-  private drainOne(): void {
-    if (this.drainInFlight !== undefined) return; // its answer schedules the next
-    let next: StoredMessage | undefined;
-    let after = this.cursor;
-    while (next === undefined) {
-      const batch = this.o.store.pendingAfterId(after, 50);
-      if (batch.length === 0) break;
-      next = batch.find((m) => !this.inFlight.has(m.id));
-      after = batch[batch.length - 1].id;
-    }
-    if (next === undefined) {
-      this.setMode('passing');
+  /**
+   * Sends the oldest pending messages that are not out yet, as batches, while the window has
+   * room. Whatever a page held beyond the window stays pending and is read again next time.
+   */
+  private drain(): void {
+    if (this.drainsOut >= WINDOW) return; // an answer schedules the next
+    const page = this.nextPage(this.o.merges() ? this.batchLimit : WINDOW - this.drainsOut);
+    if (page.length === 0) {
+      // Nothing left to send; passing once the last drain batch is answered.
+      if (this.drainsOut === 0) this.setMode('passing');
       return;
     }
-    this.cursor = next.id;
-    this.drainInFlight = next.id;
-    this.drainSentAt = this.o.clock.now();
-    this.send(next);
+    this.lastDrainAt = this.o.clock.now();
+    for (const batch of this.o.compose(page)) {
+      if (this.drainsOut >= WINDOW) break;
+      const key = batch.ids.length === 1 ? String(batch.ids[0]) : `b${this.nextBatchKey++}`;
+      this.track(key, batch.ids, 'drain');
+      this.o.resend(key, batch);
+    }
+    if (this.drainsOut < WINDOW) this.scheduleDrain();
+  }
+
+  /** Up to `limit` of the oldest pending messages that are not out already, read in pages. */
+  private nextPage(limit: number): StoredMessage[] {
+    const page: StoredMessage[] = [];
+    let after = 0;
+    while (page.length < limit) {
+      const rows = this.o.store.pendingAfterId(after, limit + this.outIds.size);
+      if (rows.length === 0) break;
+      for (const m of rows) if (!this.outIds.has(m.id) && page.length < limit) page.push(m);
+      after = rows[rows.length - 1].id;
+    }
+    return page;
+  }
+
+  private firstProbeDelay(): number {
+    return Math.min(FIRST_PROBE_MS, this.o.retryIntervalMs);
   }
 
   private probe(): void {
-    this.schedule(this.o.retryIntervalMs);
-    if (this.probeInFlight !== undefined) return; // still waiting for its answer or timeout
-    const [first, second] = this.o.store.oldestPending(2).filter((m) => !this.inFlight.has(m.id));
-    if (first === undefined) return;
-    let pick = first;
-    if (this.o.rejectAfter > 0 && first.attempts >= this.o.rejectAfter && second !== undefined) {
-      if (this.probeSecondNext) pick = second;
-      this.probeSecondNext = !this.probeSecondNext;
+    const now = this.o.clock.now();
+    if (!this.probeOut && now - this.lastProbeAt >= Math.min(this.probeDelay, this.firstProbeDelay())) {
+      const [first, second] = this.o.store.oldestPending(2 + this.outIds.size).filter((m) => !this.outIds.has(m.id));
+      if (first !== undefined) {
+        let pick = first;
+        if (this.o.rejectAfter > 0 && first.attempts >= this.o.rejectAfter && second !== undefined) {
+          if (this.probeSecondNext) pick = second;
+          this.probeSecondNext = !this.probeSecondNext;
+        }
+        this.probeOut = true;
+        this.lastProbeAt = now;
+        const key = String(pick.id);
+        this.track(key, [pick.id], 'probe');
+        this.o.resend(key, this.o.compose([pick])[0]);
+      }
+      this.probeDelay = Math.min(this.o.retryIntervalMs, this.probeDelay * 2);
     }
-    this.probeInFlight = pick.id;
-    this.send(pick);
+    this.schedule(this.probeDelay);
   }
 
-  private send(m: StoredMessage): void {
-    this.inFlight.set(m.id, this.o.clock.now());
-    this.o.resend(m.id, m);
+  private armExpiry(): void {
+    this.expiryTimer = this.timers.setTimeout(() => {
+      this.expireUnanswered();
+      if (!this.closed) this.armExpiry();
+    }, this.expiryEveryMs);
   }
 
   private expireUnanswered(): void {
     const now = this.o.clock.now();
-    for (const [id, sentAt] of [...this.inFlight]) {
-      if (now - sentAt < this.o.ackTimeoutMs) continue;
+    for (const [key, send] of [...this.sends]) {
+      if (now - send.sentAt < this.o.ackTimeoutMs) continue;
       if (!this.everAcknowledged && !this.warnedNoAck) {
         this.warnedNoAck = true;
         this.o.onNoAcknowledgement?.();
       }
-      this.failed(id, `no acknowledgement within ${Math.round(this.o.ackTimeoutMs / 1000)} s`);
+      this.failed(key, `no acknowledgement within ${Math.round(this.o.ackTimeoutMs / 1000)} s`);
     }
   }
+}
+
+/** A single message's key is its row id (as it comes back from before a restart too). */
+function singleId(key: string): number[] | undefined {
+  const id = Number(key);
+  return /^\d+$/.test(key) && Number.isSafeInteger(id) && id > 0 ? [id] : undefined;
 }

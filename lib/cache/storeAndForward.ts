@@ -4,14 +4,17 @@ import { State } from './cacheSchema';
 import type { CacheQuery } from './cacheQuery';
 import { checkCacheSettings, type CacheSettings } from './cacheSettings';
 import { CACHE_ID_PROPERTY, tokenFor } from './cacheToken';
-import { Forwarder, type ForwarderMode } from './forwarder';
+import { Forwarder, type ForwarderMode, type Timers } from './forwarder';
 import { pointsOf, stampTime } from './influxPoints';
 import { decodeMessage, encodeMessage } from './messageCodec';
+import { composeBatches, type ResendForm } from './resendForm';
 import { enforceSizeBound } from './sizeBound';
 
 export interface CacheEvents {
-  /** forward a re-sent message (carries msg._cacheId) */
+  /** forward a re-sent message (carries msg._cacheId); a batch carries many stored messages */
   resend(message: Record<string, unknown>): void;
+  /** the form the database node on the output takes a backlog in; asked before each drain batch */
+  resendForm?(): ResendForm;
   warn(text: string): void;
   /** pending count or mode changed: refresh the status */
   changed(): void;
@@ -58,6 +61,8 @@ export interface Clocks {
   wall: Clock;
   /** monotonic: acknowledgement timeouts, pacing */
   monotonic: Clock;
+  /** timers on the monotonic clock; the system's when absent */
+  timers?: Timers;
 }
 export const SYSTEM_CLOCKS: Clocks = { wall: { now: () => Date.now() }, monotonic: monotonicClock };
 
@@ -90,17 +95,24 @@ export class StoreAndForward {
     this.housekeep();
     this.forwarder = new Forwarder({
       store: this.store,
-      resend: (id, stored) => {
-        const msg = decodeMessage(stored.body);
-        msg[CACHE_ID_PROPERTY] = tokenFor(this.ownerId, id);
-        this.resent++;
-        this.events.resend(msg);
+      resend: (key, batch) => {
+        batch.msg[CACHE_ID_PROPERTY] = tokenFor(this.ownerId, key);
+        this.resent += batch.ids.length;
+        this.events.resend(batch.msg);
       },
+      compose: (page) =>
+        composeBatches(
+          page.map((m) => ({ id: m.id, msg: decodeMessage(m.body), storedAt: m.storedAt })),
+          events.resendForm?.() ?? 'single',
+        ),
+      merges: () => (events.resendForm?.() ?? 'single') !== 'single',
+      batchSize: this.settings.batchSize,
       ratePerS: this.settings.resendRate,
       retryIntervalMs: this.settings.retryIntervalS * 1000,
       ackTimeoutMs: this.settings.ackTimeoutS * 1000,
       rejectAfter: this.settings.rejectAfter,
       clock: clocks.monotonic,
+      timers: clocks.timers,
       onRejected: (id, attempts, reason) =>
         events.warn(`set aside message ${id} after ${attempts} failed deliveries while the database accepted others (kept, not re-sent): ${reason}`),
       onNoAcknowledgement: () =>
@@ -143,16 +155,19 @@ export class StoreAndForward {
     return { id, forward };
   }
 
-  /** A complete node reported the message delivered. False when it was not pending any more. */
-  acknowledge(id: number): boolean {
-    const changed = this.forwarder.acknowledged(id, this.clocks.wall.now());
+  /**
+   * A complete node reported a send delivered (its key: a row id, or "b<n>" for a batch).
+   * False when none of its messages was pending any more.
+   */
+  acknowledge(key: number | string): boolean {
+    const changed = this.forwarder.acknowledged(String(key), this.clocks.wall.now());
     this.events.changed();
     return changed;
   }
 
-  /** A catch node reported the delivery failed; the message stays pending. */
-  fail(id: number, reason: string): void {
-    this.forwarder.failed(id, reason);
+  /** A catch node reported the delivery failed; its messages stay pending. */
+  fail(key: number | string, reason: string): void {
+    this.forwarder.failed(String(key), reason);
     this.events.changed();
   }
 

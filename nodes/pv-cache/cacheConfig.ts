@@ -21,6 +21,7 @@ export function cacheSettingsFrom(config: Partial<Record<keyof PvCacheConfig, un
     retentionDays: num('retentionDays'),
     maxMB: num('maxMB'),
     resendRate: num('resendRate'),
+    batchSize: num('batchSize'),
     retryIntervalS: num('retryInterval'),
     ackTimeoutS: num('ackTimeout'),
     rejectAfter: num('rejectAfter'),
@@ -32,4 +33,9 @@ export function statsIntervalFrom(config: Partial<Record<keyof PvCacheConfig, un
   const v = config.statsInterval;
   const n = v === undefined || v === null || v === '' ? DEFAULTS.statsInterval : Number(v);
   return Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+/** 'single' when the node is set to re-send one message per stored message, else 'auto'. */
+export function batchModeFrom(config: Partial<Record<keyof PvCacheConfig, unknown>>): 'auto' | 'single' {
+  return config.batch === 'single' ? 'single' : 'auto';
 }

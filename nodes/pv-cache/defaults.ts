@@ -5,6 +5,8 @@ export const DEFAULTS = {
   retentionDays: 30,
   maxMB: 100,
   resendRate: 10,
+  batchSize: 1000,
+  batch: 'auto',
   retryInterval: 10,
   ackTimeout: 60,
   rejectAfter: 5,

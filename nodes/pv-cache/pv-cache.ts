@@ -2,10 +2,11 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { ageText } from '../../lib/cache/ageText';
 import { classifyInput } from '../../lib/cache/cacheInput';
 import { parseCacheQuery } from '../../lib/cache/cacheQuery';
+import { resendFormFor, type DownstreamNode } from '../../lib/cache/resendForm';
 import { StoreAndForward } from '../../lib/cache/storeAndForward';
 import { cacheSystemFields, SYSTEM_MEASUREMENT } from '../../lib/cache/systemFields';
 import { failInput, type InputMessage } from '../support/nodeErrors';
-import { cacheSettingsFrom, statsIntervalFrom } from './cacheConfig';
+import { batchModeFrom, cacheSettingsFrom, statsIntervalFrom } from './cacheConfig';
 import type { PvCacheConfig } from './defaults';
 
 type Out = (NodeMessage | null)[];
@@ -21,11 +22,20 @@ export = function register(RED: NodeAPI): void {
     let statusDirty = true;
     let errorShownAt = Number.NEGATIVE_INFINITY;
 
+    // The nodes on the first output, looked up when a backlog is sent (they exist by then).
+    const batchMode = batchModeFrom(config);
+    const databaseIds = (config as NodeDef & { wires?: string[][] }).wires?.[0] ?? [];
+    const resendForm = () =>
+      batchMode === 'single'
+        ? 'single'
+        : resendFormFor(databaseIds.map((id) => RED.nodes.getNode(id) as unknown as DownstreamNode | null).filter((n): n is DownstreamNode => n !== null));
+
     let cache: StoreAndForward | undefined;
     let openError: Error | undefined;
     try {
       cache = new StoreAndForward(node.id, cacheSettingsFrom(config, RED.settings.userDir as string | undefined, node.id), {
         resend: (msg) => node.send([msg as NodeMessage, null, null]),
+        resendForm,
         warn: (text) => node.warn(text),
         changed: () => {
           statusDirty = true;
@@ -76,10 +86,10 @@ export = function register(RED: NodeAPI): void {
       try {
         switch (input.kind) {
           case 'ack':
-            cache.acknowledge(input.id);
+            cache.acknowledge(input.key);
             break;
           case 'failure':
-            cache.fail(input.id, input.reason);
+            cache.fail(input.key, input.reason);
             break;
           case 'own-error':
             node.warn(`${RED._('pv-cache.warn.ownError')}: ${input.reason}`);

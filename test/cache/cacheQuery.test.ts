@@ -38,15 +38,18 @@ describe('cache queries and inputs', () => {
   }
 
   it('recognises its own messages coming back from complete and catch nodes', () => {
-    assert.deepEqual(classifyInput({ _cacheId: 'c1:42', payload: 1 }, 'c1'), { kind: 'ack', id: 42 });
+    assert.deepEqual(classifyInput({ _cacheId: 'c1:42', payload: 1 }, 'c1'), { kind: 'ack', key: '42' });
     assert.deepEqual(classifyInput({ _cacheId: 'c1:42', error: { message: 'connect ECONNREFUSED', source: { id: 'db' } } }, 'c1'), {
       kind: 'failure',
-      id: 42,
+      key: '42',
       reason: 'connect ECONNREFUSED',
     });
     // another cache's token: a new message for this one
     assert.deepEqual(classifyInput({ _cacheId: 'c2:42', payload: 1 }, 'c1'), { kind: 'data' });
     assert.deepEqual(classifyInput({ _cacheId: 'c1:x', payload: 1 }, 'c1'), { kind: 'data' });
+    // a batch of many stored messages comes back under its batch key
+    assert.deepEqual(classifyInput({ _cacheId: 'c1:b7', payload: [] }, 'c1'), { kind: 'ack', key: 'b7' });
+    assert.deepEqual(classifyInput({ _cacheId: 'c1:b', payload: 1 }, 'c1'), { kind: 'data' });
     assert.deepEqual(classifyInput({ error: { message: 'bad', source: { id: 'c1' } } }, 'c1'), { kind: 'own-error', reason: 'bad' });
     assert.deepEqual(classifyInput({ cacheQuery: 'stats' }, 'c1'), { kind: 'stats' });
     assert.deepEqual(classifyInput({ cacheQuery: { from: '-1h' } }, 'c1'), { kind: 'query', query: { from: '-1h' } });

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CacheSettings } from '../../lib/cache/cacheSettings';
 import { idFromToken } from '../../lib/cache/cacheToken';
-import { SYSTEM_CLOCKS, StoreAndForward, type QueriedPoint } from '../../lib/cache/storeAndForward';
+import { SYSTEM_CLOCKS, StoreAndForward, type Clocks, type QueriedPoint } from '../../lib/cache/storeAndForward';
+import { VirtualTime } from './virtualTime';
 
 const OWNER = 'cache1';
 const DAY = 86400000;
@@ -14,7 +15,7 @@ class Harness {
   readonly resent: Record<string, unknown>[] = [];
   readonly warnings: string[] = [];
   readonly cache: StoreAndForward;
-  constructor(settings: CacheSettings, clocks = SYSTEM_CLOCKS) {
+  constructor(settings: CacheSettings, clocks: Clocks = SYSTEM_CLOCKS) {
     this.cache = new StoreAndForward(OWNER, settings, { resend: (m) => this.resent.push(m), warn: (t) => this.warnings.push(t), changed: () => undefined }, clocks);
   }
   /** Puts a message; returns its id and whether it went out at once. */
@@ -42,7 +43,7 @@ describe('store and forward', () => {
   let dir: string;
   let settings: CacheSettings;
   const open: Harness[] = [];
-  const harness = (s: Partial<CacheSettings> = {}, clocks = SYSTEM_CLOCKS): Harness => {
+  const harness = (s: Partial<CacheSettings> = {}, clocks: Clocks = SYSTEM_CLOCKS): Harness => {
     const h = new Harness({ ...settings, ...s }, clocks);
     open.push(h);
     return h;
@@ -54,6 +55,7 @@ describe('store and forward', () => {
       retentionDays: 30,
       maxMB: 100,
       resendRate: 1000,
+      batchSize: 1000,
       retryIntervalS: 0.05,
       ackTimeoutS: 5,
       rejectAfter: 3,
@@ -79,8 +81,9 @@ describe('store and forward', () => {
     assert.deepEqual({ pending: h.cache.stats().pending, delivered: h.cache.stats().delivered, mode: h.cache.stats().mode }, { pending: 0, delivered: 1, mode: 'passing' });
   });
 
-  it('after a failure holds new messages, probes, then re-sends the backlog oldest first, one at a time, never a delivered one', async () => {
-    const h = harness();
+  it('after a failure probes with a new message, then the oldest at doubling intervals, then drains two at a time beside new data, never a delivered one', () => {
+    const vt = new VirtualTime();
+    const h = harness({ retryIntervalS: 4, rejectAfter: 0 }, { ...SYSTEM_CLOCKS, monotonic: vt, timers: vt });
     const a = h.put(1);
     const b = h.put(2);
     const c = h.put(3);
@@ -89,37 +92,51 @@ describe('store and forward', () => {
     h.cache.fail(c.id, 'connect ECONNREFUSED');
     assert.equal(h.cache.stats().mode, 'offline');
     const d = h.put(4);
-    assert.equal(d.forward, false, 'held while the database does not answer');
-    // probes: the oldest pending, each time; fail the first two
-    await until(() => h.resent.length === 1, 'first probe');
-    assert.deepEqual(h.resentNs(), [2]);
-    h.cache.fail(h.idOf(h.resent[0]), 'connect ECONNREFUSED');
-    await until(() => h.resent.length === 2, 'second probe');
-    assert.deepEqual(h.resentNs(), [2, 2]);
-    h.cache.acknowledge(h.idOf(h.resent[1]));
-    // draining: 3, then 4, each after the previous one's acknowledgement
-    await until(() => h.resent.length === 3, 'drain 3');
-    await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(h.resentNs(), [2, 2, 3], 'waits for the answer before the next');
-    h.cache.acknowledge(h.idOf(h.resent[2]));
-    await until(() => h.resent.length === 4, 'drain 4');
-    assert.deepEqual(h.resentNs(), [2, 2, 3, 4]);
-    assert.equal(h.cache.stats().mode, 'draining');
-    const e = h.put(5);
-    assert.equal(e.forward, false, 'new messages queue behind the backlog');
-    h.cache.acknowledge(h.idOf(h.resent[3]));
-    await until(() => h.resent.length === 5, 'drain 5');
+    assert.equal(d.forward, true, 'a new message is the first probe');
+    assert.equal(h.put(5).forward, false, 'one probe at a time');
+    h.cache.fail(d.id, 'connect ECONNREFUSED');
+    // timed probes of the oldest pending: 0.5 s after the failure, then 1, 2, 4, 4 s apart
+    const probeTimes: number[] = [];
+    const t0 = vt.now();
+    for (let i = 0; i < 5; i++) {
+      const before = h.resent.length;
+      while (h.resent.length === before) vt.advance(10);
+      probeTimes.push(vt.now() - t0);
+      assert.equal((h.resent[h.resent.length - 1].payload as { n: number }).n, 2, 'the probe is the oldest pending');
+      if (i < 4) h.cache.fail(h.idOf(h.resent[h.resent.length - 1]), 'connect ECONNREFUSED');
+    }
+    assert.deepEqual(probeTimes, [500, 1500, 3500, 7500, 11500]);
+    assert.equal(h.put(6).forward, false, 'a new message within a second of the last probe waits');
     h.cache.acknowledge(h.idOf(h.resent[4]));
-    await until(() => h.cache.stats().mode === 'passing', 'back to passing');
-    assert.equal(h.put(6).forward, true);
-    assert.deepEqual(h.resentNs(), [2, 2, 3, 4, 5]);
-    assert.ok(!h.resentNs().includes(1), 'the acknowledged message was never re-sent');
+    assert.equal(h.cache.stats().mode, 'draining');
+    vt.advance(0);
+    assert.deepEqual(h.resentNs().slice(5), [3, 4], 'the backlog drains oldest first, two in flight');
+    vt.advance(5000);
+    assert.deepEqual(h.resentNs().slice(5), [3, 4], 'no third while two are unanswered');
+    const live = h.put(7);
+    assert.equal(live.forward, true, 'new data goes out beside the backlog');
+    h.cache.acknowledge(h.idOf(h.resent[5]));
+    vt.advance(1);
+    assert.deepEqual(h.resentNs().slice(5), [3, 4, 5]);
+    h.cache.acknowledge(h.idOf(h.resent[6]));
+    vt.advance(1);
+    assert.deepEqual(h.resentNs().slice(5), [3, 4, 5, 6]);
+    h.cache.acknowledge(live.id);
+    h.cache.acknowledge(h.idOf(h.resent[7]));
+    h.cache.acknowledge(h.idOf(h.resent[8]));
+    vt.advance(1);
+    assert.equal(h.cache.stats().mode, 'passing');
+    assert.equal(h.cache.stats().pending, 0);
+    assert.equal(h.put(8).forward, true);
+    assert.ok(!h.resentNs().includes(1) && !h.resentNs().includes(7), 'acknowledged messages are never re-sent');
     const stamped = h.resent.map((m) => (m.payload as { time: Date }).time);
     assert.ok(stamped.every((t) => t instanceof Date), 're-sent messages carry their stored Date');
   });
 
-  it('re-sends pending messages after a restart, in order, with their original timestamps', async () => {
-    let h = harness();
+  it('re-sends pending messages after a restart, in order, with their original timestamps', () => {
+    const vt = new VirtualTime();
+    const clocks = { ...SYSTEM_CLOCKS, monotonic: vt, timers: vt };
+    let h = harness({}, clocks);
     const sentTimes = new Map<number, number>();
     for (let n = 1; n <= 5; n++) {
       const r = h.put(n);
@@ -128,14 +145,15 @@ describe('store and forward', () => {
     }
     h.cache.close();
     open.length = 0;
-    await new Promise((r) => setTimeout(r, 20));
-    h = harness();
-    await until(() => h.resent.length === 1, 'drain after restart');
-    for (let i = 0; i < 3; i++) {
-      await until(() => h.resent.length === i + 1, `drain ${i}`);
-      h.cache.acknowledge(h.idOf(h.resent[i]));
-    }
-    await until(() => h.cache.stats().mode === 'passing', 'passing');
+    h = harness({}, clocks);
+    vt.advance(0);
+    assert.deepEqual(h.resentNs(), [3, 4]);
+    h.cache.acknowledge(h.idOf(h.resent[0]));
+    h.cache.acknowledge(h.idOf(h.resent[1]));
+    vt.advance(1);
+    h.cache.acknowledge(h.idOf(h.resent[2]));
+    vt.advance(1);
+    assert.equal(h.cache.stats().mode, 'passing');
     assert.deepEqual(h.resentNs(), [3, 4, 5]);
     for (const m of h.resent) {
       const n = (m.payload as { n: number }).n;
@@ -143,28 +161,37 @@ describe('store and forward', () => {
     }
   });
 
-  it('sets aside a message the database refuses while it accepts others, and goes on', async () => {
-    const h = harness({ rejectAfter: 3 });
+  it('sets aside a message the database refuses while it accepts others, and goes on', () => {
+    const vt = new VirtualTime();
+    const h = harness({ rejectAfter: 3 }, { ...SYSTEM_CLOCKS, monotonic: vt, timers: vt });
+    const sent: Record<string, unknown>[] = [];
     const bad = h.put(1);
     h.cache.fail(bad.id, 'field type conflict');
-    const good = [2, 3].map((n) => h.put(n));
+    for (const n of [2, 3]) {
+      const r = h.put(n);
+      if (r.forward) sent.push(r.msg);
+    }
     const answer = (m: Record<string, unknown>): void => {
       if ((m.payload as { n: number }).n === 1) h.cache.fail(h.idOf(m), 'field type conflict');
       else h.cache.acknowledge(h.idOf(m));
     };
+    // new data keeps coming, one message a second; the database takes all but message 1
     let answered = 0;
-    await until(
-      () => {
-        while (answered < h.resent.length) answer(h.resent[answered++]);
-        return h.cache.stats().pending === 0;
-      },
-      'queue unblocked',
-    );
-    assert.equal(good.length, 2);
+    let n = 3;
+    for (let t = 10; t <= 60000 && (h.cache.stats().pending > 0 || n < 10); t += 10) {
+      if (t % 1000 === 0 && n < 10) {
+        const r = h.put(++n);
+        if (r.forward) sent.push(r.msg);
+      }
+      for (const m of sent.splice(0)) answer(m);
+      while (answered < h.resent.length) answer(h.resent[answered++]);
+      vt.advance(10);
+    }
+    assert.equal(h.cache.stats().pending, 0, 'queue unblocked');
     assert.deepEqual(h.cache.stats().rejected, 1);
-    assert.equal(h.cache.stats().delivered, 2);
+    assert.equal(h.cache.stats().delivered, 9);
     assert.ok(h.warnings.some((w) => /set aside message 1 after \d+ failed deliveries.*field type conflict/.test(w)), h.warnings.join('\n'));
-    assert.ok(h.resentNs().filter((n) => n === 1).length >= 3, 'tried at least rejectAfter times');
+    assert.ok(h.resentNs().filter((n) => n === 1).length >= 2, 'tried again before setting it aside');
   });
 
   it('does not set a message aside while the database answers nothing', async () => {
