@@ -97,11 +97,13 @@ const KEPT: Readonly<Record<ResendForm, readonly string[]>> = {
   'mongodb-insert': ['collection'],
   single: [],
 };
+/** Properties a merged message takes in: kept, or (the measurement of a batch point) moved into each point. */
+const TAKEN: Readonly<Record<ResendForm, readonly string[]>> = { ...KEPT, 'influxdb-batch': ['measurement'] };
 
 /** Messages with the same key can share one message; undefined: this one goes alone. */
 function groupKey(msg: Record<string, unknown>, form: ResendForm): string | undefined {
   // Anything else on the message (a topic is harmless) might be read by the node: keep it alone.
-  for (const k of Object.keys(msg)) if (k !== 'payload' && k !== 'topic' && !KEPT[form].includes(k)) return undefined;
+  for (const k of Object.keys(msg)) if (k !== 'payload' && k !== 'topic' && !TAKEN[form].includes(k)) return undefined;
   if (form === 'mongodb-insert') {
     if (!isPlainObject(msg.payload)) return undefined;
     return typeof msg.collection === 'string' ? `c:${msg.collection}` : msg.collection === undefined ? 'c' : undefined;

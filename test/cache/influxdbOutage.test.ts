@@ -139,3 +139,88 @@ describe('pv-cache with a real InfluxDB through an outage', function () {
     for (let s = 1; s <= total; s++) assert.equal(ackCount.get(s), 1, `point ${s} acknowledged ${ackCount.get(s) ?? 0} times`);
   });
 });
+
+describe('pv-cache drains a backlog in batches into a real InfluxDB', function () {
+  this.timeout(120000);
+  let influx: Influxd;
+  let dir: string;
+  const T0 = Date.UTC(2026, 11, 1, 0);
+  const BACKLOG = 2000;
+
+  before(async () => {
+    influx = await startInfluxd();
+    await influx.command(`CREATE DATABASE ${DB}`);
+  });
+  after(async () => {
+    await helper.unload();
+    await influx?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const dbNode of ['influxdb out', 'influxdb batch'] as const) {
+    it(`through ${dbNode}: every point once with its own timestamp, in far fewer writes than points`, async () => {
+      await helper.unload();
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-cache-batch-influx-'));
+      const measurement = `drain_${dbNode.replace(' ', '_')}`;
+      await helper.load(
+        [pvCache, influxNodes],
+        [
+          { id: 'cache', type: 'pv-cache', path: path.join(dir, 'c.sqlite'), retryInterval: 1, ackTimeout: 30, statsInterval: 0, wires: [['influx'], ['stats'], []] },
+          { id: 'cfg', type: 'influxdb', hostname: '127.0.0.1', port: String(influx.port), database: DB, name: '', usetls: false, influxdbVersion: '1.x' },
+          dbNode === 'influxdb out'
+            ? { id: 'influx', type: 'influxdb out', influxdb: 'cfg', name: '', measurement, precision: '', retentionPolicy: '', wires: [] }
+            : { id: 'influx', type: 'influxdb batch', influxdb: 'cfg', name: '', precision: '', retentionPolicy: '', wires: [] },
+          { id: 'ok', type: 'complete', scope: ['influx'], wires: [['cache', 'acks']] },
+          { id: 'bad', type: 'catch', scope: ['influx'], uncaught: false, wires: [['cache', 'failures']] },
+          { id: 'acks', type: 'helper' },
+          { id: 'failures', type: 'helper' },
+          { id: 'stats', type: 'helper' },
+        ],
+        { cfg: { username: '', password: '' } },
+      );
+      const cache = helper.getNode('cache')!;
+      let acks = 0;
+      let failures = 0;
+      let pending = -1;
+      helper.getNode('acks')!.on('input', () => acks++);
+      helper.getNode('failures')!.on('input', () => failures++);
+      helper.getNode('stats')!.on('input', (m: NodeMessage) => (pending = ((m as Msg).payload as [{ cache_pending: number }])[0].cache_pending));
+      const message = (seq: number): Record<string, unknown> => {
+        const time = new Date(T0 + seq * 1000);
+        return dbNode === 'influxdb out'
+          ? { payload: [{ seq, p_ac: seq * 10, time }, { unit: String(seq % 3) }] }
+          : { payload: [{ measurement, fields: { seq, p_ac: seq * 10 }, tags: { unit: String(seq % 3) }, timestamp: time }] };
+      };
+
+      await influx.stop();
+      for (let seq = 1; seq <= BACKLOG; seq++) cache.receive(message(seq) as never);
+      await until(() => failures > 0, 'a failed delivery while influxd is down', 30000);
+      await influx.start();
+      const acksBefore = acks;
+      await until(
+        async () => {
+          cache.receive({ cacheQuery: 'stats' } as never);
+          await sleep(50);
+          return pending === 0;
+        },
+        'the cache to drain',
+        90000,
+      );
+      const series = await influx.query(DB, `SELECT * FROM ${measurement}`);
+      const cols = series[0].columns;
+      const rows = series[0].values.map((v) => Object.fromEntries(cols.map((c, i) => [c, v[i]])) as { time: number; seq: number; p_ac: number; unit: string });
+      assert.equal(rows.length, BACKLOG, `${rows.length} points in InfluxDB for ${BACKLOG} stored`);
+      assert.deepEqual(
+        rows.map((r) => r.seq).sort((a, b) => a - b),
+        Array.from({ length: BACKLOG }, (_, i) => i + 1),
+        'every point once',
+      );
+      for (const r of rows) {
+        assert.equal(r.time, T0 + r.seq * 1000, `point ${r.seq} keeps its own timestamp`);
+        assert.equal(r.unit, String(r.seq % 3), `point ${r.seq} keeps its tags`);
+      }
+      const writes = acks - acksBefore;
+      assert.ok(writes <= BACKLOG / 100, `${writes} acknowledged writes drained ${BACKLOG} points`);
+    });
+  }
+});
