@@ -260,7 +260,8 @@ export class Bus extends EventEmitter {
     }
     const entry = this.queue.take((e) => {
       const unit = e.request.unit;
-      if (unit === undefined || this.health.admit(unit)) return undefined;
+      // a probe (a scan) goes even when no scheduled probe is due: decided here, at dispatch
+      if (unit === undefined || e.request.probe || this.health.admit(unit)) return undefined;
       this.stats.failure(new TransportError('unreachable', ''));
       return this.unreachableError(unit);
     });

@@ -146,7 +146,8 @@ export function modbusClientFor(bus: Bus): ModbusClient {
   return client;
 }
 
-function typedError(err: unknown, unit: number, fc: number, receivedBytes: number): Error {
+/** modbus-serial's errors as the three kinds of lib/bus/errors.ts (exported for its test). */
+export function typedError(err: unknown, unit: number, fc: number, receivedBytes: number): Error {
   if (err instanceof TransportError || err instanceof ModbusException) return err;
   const e = err as { modbusCode?: number; name?: string; message?: string; errno?: string };
   const message = e?.message ?? String(err);
