@@ -53,13 +53,21 @@ export class RequestQueue {
     });
   }
 
-  /** Next entry in priority order that `admit` accepts; refused entries are failed with what `refuse` returns. */
-  take(admit: (e: QueueEntry) => Error | undefined): QueueEntry | undefined {
+  /**
+   * Next entry in priority order that `admit` accepts; refused entries are failed with the error
+   * `admit` returns, and entries it answers 'wait' for stay where they are (in order).
+   */
+  take(admit: (e: QueueEntry) => Error | 'wait' | undefined): QueueEntry | undefined {
     for (const queue of this.classes) {
-      while (queue.length > 0) {
-        const entry = queue.shift() as QueueEntry;
-        this.forgetKey(entry);
+      for (let i = 0; i < queue.length; ) {
+        const entry = queue[i];
         const refusal = admit(entry);
+        if (refusal === 'wait') {
+          i++;
+          continue;
+        }
+        queue.splice(i, 1);
+        this.forgetKey(entry);
         if (refusal) {
           this.settle(entry, refusal);
           continue;
