@@ -361,9 +361,11 @@ export class Bus extends EventEmitter {
       // a reply may still be on its way: let it arrive between transactions, where it is discarded.
       // Counted from the request's write, when the device's clock starts: a stall between the start
       // of the transaction and the write would otherwise shorten the guard (found by the fault soak).
-      // A whole frame that failed its CRC was the device's answer: nothing more is coming.
+      // A CRC failure too: the frame that failed may have been a stale one cut short by the start
+      // of the device's own reply, still coming (found by the fault-rate soak: without the guard
+      // after a CRC failure, the next request met that reply on the wire).
       const wroteAt = writtenAt ?? sentAt;
-      if (request.lateReplyGuardMs && replyMayFollow(outcome.error)) this.readyAt = Math.max(this.readyAt, wroteAt + request.lateReplyGuardMs + this.silenceMs);
+      if (request.lateReplyGuardMs) this.readyAt = Math.max(this.readyAt, wroteAt + request.lateReplyGuardMs + this.silenceMs);
       // later than the guard, a reply can only be mistaken by a request it cannot be told from
       if (request.replyKey !== undefined && request.lateReplyHoldMs) {
         const until = wroteAt + request.lateReplyHoldMs;
@@ -395,11 +397,6 @@ export class Bus extends EventEmitter {
     }
     this.queue.settle(entry, err);
   }
-}
-
-/** No whole frame came back: the device's reply (or the rest of it) may still be on its way. */
-function replyMayFollow(err: Error): boolean {
-  return !(err instanceof TransportError && err.kind === 'crc');
 }
 
 /** The exchange went out but no valid answer came back. */

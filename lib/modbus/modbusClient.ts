@@ -26,8 +26,8 @@ const MAX_READ = 125;
  * next request sent while the device still answered). After an unanswered exchange:
  * - the whole line stays quiet until 1.5 response timeouts after the request's write (as
  *   libmodbus's error recovery sleeps a response timeout), so a reply up to that late arrives
- *   between transactions and never runs into the next request; not after a CRC failure, where
- *   the device's whole frame has come;
+ *   between transactions and never runs into the next request (after a CRC failure too: the
+ *   frame that failed may be a stale one cut short by the start of the device's own reply);
  * - no request to the same unit with the same function (an exception reply has no length to
  *   tell it apart) and other arguments is sent until 3 timeouts after the write, so a reply up to
  *   that late is never taken for another request's answer. The other units go on after the guard.
