@@ -65,6 +65,9 @@ export class Bus extends EventEmitter {
    * (found by the fault soak with the whole suite's heap).
    */
   private drainBeforeNext = false;
+  /** reply keys held after an unanswered exchange: until (performance.now) and the identity that may pass */
+  private readonly replyHolds = new Map<string, { until: number; identity: string | undefined }>();
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly key: string,
@@ -153,6 +156,7 @@ export class Bus extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.reopenTimer);
+    clearTimeout(this.holdTimer);
     this.queue.failAll(new TransportError('closed', `bus ${this.key} was closed`));
     // The transaction on the wire is let finish (it is bounded by its timeout), and the line kept
     // quiet until its silence (or late-reply guard) has passed: otherwise the next deployment's
@@ -235,6 +239,31 @@ export class Bus extends EventEmitter {
     return new TransportError('unreachable', `${unit} is not answering; next probe in ${wait} s`, unit);
   }
 
+  /**
+   * Until when (performance.now) a request must wait because a late reply to an unanswered
+   * request it cannot be told from may still come; undefined when it may go.
+   */
+  private heldUntil(request: BusRequest<unknown>): number | undefined {
+    const key = request.replyKey;
+    if (key === undefined) return undefined;
+    const hold = this.replyHolds.get(key);
+    if (!hold) return undefined;
+    if (performance.now() >= hold.until) {
+      this.replyHolds.delete(key);
+      return undefined;
+    }
+    return hold.identity !== undefined && hold.identity === request.replyIdentity ? undefined : hold.until;
+  }
+
+  /** Runs the pump again when the earliest reply hold ends (the silence is checked there as always). */
+  private wakeAt(at: number): void {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      this.pump();
+    }, Math.max(0, at - performance.now()));
+  }
+
   /** Starts the next transaction if the wire is free, the link open and the silence has passed. */
   private pump(): void {
     if (this.inFlight || this.gate || this.closed || !this.link.isOpen) return;
@@ -258,13 +287,23 @@ export class Bus extends EventEmitter {
         });
       return;
     }
+    let heldUntil = Infinity;
     const entry = this.queue.take((e) => {
+      const held = this.heldUntil(e.request);
+      if (held !== undefined) {
+        heldUntil = Math.min(heldUntil, held);
+        return 'wait';
+      }
       const unit = e.request.unit;
-      if (unit === undefined || this.health.admit(unit)) return undefined;
+      // a probe (a scan) goes even when no scheduled probe is due: decided here, at dispatch
+      if (unit === undefined || e.request.probe || this.health.admit(unit)) return undefined;
       this.stats.failure(new TransportError('unreachable', ''));
       return this.unreachableError(unit);
     });
-    if (!entry) return;
+    if (!entry) {
+      if (heldUntil < Infinity) this.wakeAt(heldUntil);
+      return;
+    }
     this.inFlight = this.execute(entry).finally(() => {
       this.inFlight = undefined;
       // Let the owner of the finished transaction run first: a command that read state queues its
@@ -322,7 +361,17 @@ export class Bus extends EventEmitter {
       // a reply may still be on its way: let it arrive between transactions, where it is discarded.
       // Counted from the request's write, when the device's clock starts: a stall between the start
       // of the transaction and the write would otherwise shorten the guard (found by the fault soak).
-      if (request.lateReplyGuardMs) this.readyAt = Math.max(this.readyAt, (writtenAt ?? sentAt) + request.lateReplyGuardMs + this.silenceMs);
+      // A CRC failure too: the frame that failed may have been a stale one cut short by the start
+      // of the device's own reply, still coming (found by the fault-rate soak: without the guard
+      // after a CRC failure, the next request met that reply on the wire).
+      const wroteAt = writtenAt ?? sentAt;
+      if (request.lateReplyGuardMs) this.readyAt = Math.max(this.readyAt, wroteAt + request.lateReplyGuardMs + this.silenceMs);
+      // later than the guard, a reply can only be mistaken by a request it cannot be told from
+      if (request.replyKey !== undefined && request.lateReplyHoldMs) {
+        const until = wroteAt + request.lateReplyHoldMs;
+        const prior = this.replyHolds.get(request.replyKey);
+        if (!prior || prior.until < until) this.replyHolds.set(request.replyKey, { until, identity: request.replyIdentity });
+      }
     }
     const unit = request.unit;
 

@@ -42,6 +42,18 @@ export interface BusRequest<T> {
    * not say which request they answer (Modbus RTU).
    */
   lateReplyGuardMs?: number;
+  /**
+   * Replies that cannot be told apart share this key (Modbus RTU: unit, function and reply
+   * length). After this request goes unanswered, no request with the same key but another
+   * `replyIdentity` is sent until `lateReplyHoldMs` after its write: a reply later than the line's
+   * guard may still come and would be taken for that request's answer. Requests for other keys go
+   * on after the guard; an identical request (a retry) is not held, the late reply is its answer.
+   */
+  replyKey?: string;
+  /** what the request asks exactly (an identical one may take the late reply as its own); default: never identical */
+  replyIdentity?: string;
+  /** how long after the write a reply to this request may still arrive, ms (with `replyKey`) */
+  lateReplyHoldMs?: number;
   /** re-attempts on timeout / CRC / truncated within the deadline; default 0 */
   retries?: number;
   /** a probe of an unreachable unit: allowed through while the unit is marked unreachable */

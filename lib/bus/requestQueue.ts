@@ -14,6 +14,8 @@ export interface QueueEntry {
   readonly request: BusRequest<unknown>;
   readonly waiters: Waiter[];
   attempts: number;
+  /** the class it waits in: the highest of its waiters' (a critical read joining a background one lifts it) */
+  priority: Priority;
 }
 
 /**
@@ -40,8 +42,9 @@ export class RequestQueue {
       if (twin) {
         entry = twin;
         this.onCoalesce();
+        if (request.priority < twin.priority) this.lift(twin, request.priority);
       } else {
-        entry = { request: request as BusRequest<unknown>, waiters: [], attempts: 0 };
+        entry = { request: request as BusRequest<unknown>, waiters: [], attempts: 0, priority: request.priority };
         this.classes[request.priority].push(entry);
         if (key !== undefined) this.byKey.set(key, entry);
       }
@@ -50,13 +53,21 @@ export class RequestQueue {
     });
   }
 
-  /** Next entry in priority order that `admit` accepts; refused entries are failed with what `refuse` returns. */
-  take(admit: (e: QueueEntry) => Error | undefined): QueueEntry | undefined {
+  /**
+   * Next entry in priority order that `admit` accepts; refused entries are failed with the error
+   * `admit` returns, and entries it answers 'wait' for stay where they are (in order).
+   */
+  take(admit: (e: QueueEntry) => Error | 'wait' | undefined): QueueEntry | undefined {
     for (const queue of this.classes) {
-      while (queue.length > 0) {
-        const entry = queue.shift() as QueueEntry;
-        this.forgetKey(entry);
+      for (let i = 0; i < queue.length; ) {
+        const entry = queue[i];
         const refusal = admit(entry);
+        if (refusal === 'wait') {
+          i++;
+          continue;
+        }
+        queue.splice(i, 1);
+        this.forgetKey(entry);
         if (refusal) {
           this.settle(entry, refusal);
           continue;
@@ -80,7 +91,7 @@ export class RequestQueue {
     for (const w of entry.waiters) if (w.deadlineAt <= now) w.reject(deadlineError(entry.request, lastError));
     entry.waiters.splice(0, entry.waiters.length, ...alive);
     if (alive.length === 0) return;
-    this.classes[entry.request.priority].push(entry);
+    this.classes[entry.priority].push(entry);
     for (const w of alive) this.arm(entry, w);
   }
 
@@ -116,10 +127,20 @@ export class RequestQueue {
     entry.waiters.splice(i, 1);
     waiter.reject(deadlineError(entry.request));
     if (entry.waiters.length > 0) return;
-    const queue = this.classes[entry.request.priority];
+    const queue = this.classes[entry.priority];
     const at = queue.indexOf(entry);
     if (at >= 0) queue.splice(at, 1);
     this.forgetKey(entry);
+  }
+
+  /** Moves a queued entry to the back of a higher class (it is served as its most urgent waiter needs). */
+  private lift(entry: QueueEntry, priority: Priority): void {
+    const from = this.classes[entry.priority];
+    const at = from.indexOf(entry);
+    if (at < 0) return;
+    from.splice(at, 1);
+    entry.priority = priority;
+    this.classes[priority].push(entry);
   }
 
   private forgetKey(entry: QueueEntry): void {

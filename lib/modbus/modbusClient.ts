@@ -20,13 +20,22 @@ export interface ModbusCallOptions {
 
 const MAX_READ = 125;
 /**
- * RTU replies carry no transaction id: a late reply to a timed-out read is indistinguishable from
- * the answer to the next read of the same unit, function and length (found by the fault soak:
- * wrong values, and the next request sent while the device still answered). So after an
- * unanswered exchange the bus keeps the line quiet until 1.5 response timeouts after the request,
- * as libmodbus's error recovery sleeps a response timeout. Modbus TCP matches transaction ids.
+ * The late-reply rule (Modbus RTU; Modbus TCP matches transaction ids). RTU replies carry no
+ * transaction id: a late reply to a timed-out read is indistinguishable from the answer to the
+ * next read of the same unit, function and length (found by the fault soak: wrong values, and the
+ * next request sent while the device still answered). After an unanswered exchange:
+ * - the whole line stays quiet until 1.5 response timeouts after the request's write (as
+ *   libmodbus's error recovery sleeps a response timeout), so a reply up to that late arrives
+ *   between transactions and never runs into the next request (after a CRC failure too: the
+ *   frame that failed may be a stale one cut short by the start of the device's own reply);
+ * - no request to the same unit with the same function (an exception reply has no length to
+ *   tell it apart) and other arguments is sent until 3 timeouts after the write, so a reply up to
+ *   that late is never taken for another request's answer. The other units go on after the guard.
+ * The trade-off (docs/RELIABILITY.md): a longer line guard costs every unit each fault; the hold
+ * costs only the unit that did not answer.
  */
 const LATE_REPLY_GUARD = 1.5;
+const LATE_REPLY_HOLD = 3;
 const MAX_WRITE = 123;
 
 /** The unit key the bus tracks reachability and last success under. */
@@ -48,7 +57,7 @@ export class ModbusClient {
   async readHoldingRegisters(unit: number, address: number, count: number, opts: ModbusCallOptions): Promise<number[]> {
     checkUnit(unit);
     checkRange(address, count, MAX_READ);
-    return this.submit(unit, 3, opts, `${this.bus.key}/${unit}/3/${address}/${count}`, (c) =>
+    return this.submit(unit, 3, opts, `${address}/${count}`, (c) =>
       c.readHoldingRegisters(address, count).then((r) => r.data),
     );
   }
@@ -57,18 +66,20 @@ export class ModbusClient {
     checkUnit(unit);
     checkRange(address, 1, 1);
     checkValue(value);
-    return this.submit(unit, 6, { ...opts, coalesce: false }, '', (c) => c.writeRegister(address, value).then(() => undefined));
+    return this.submit(unit, 6, { ...opts, coalesce: false }, `${address}/${value}`, (c) => c.writeRegister(address, value).then(() => undefined));
   }
 
   async writeRegisters(unit: number, address: number, values: number[], opts: ModbusCallOptions): Promise<void> {
     checkUnit(unit);
     checkRange(address, values.length, MAX_WRITE);
     values.forEach(checkValue);
-    return this.submit(unit, 16, { ...opts, coalesce: false }, '', (c) => c.writeRegisters(address, values).then(() => undefined));
+    return this.submit(unit, 16, { ...opts, coalesce: false }, `${address}/${values.join(',')}`, (c) => c.writeRegisters(address, values).then(() => undefined));
   }
 
-  private submit<T>(unit: number, fc: number, opts: ModbusCallOptions, key: string, call: (c: ModbusRTU) => Promise<T>): Promise<T> {
+  /** `args`: what the call asks beyond unit and function (address and count, or the values written) */
+  private submit<T>(unit: number, fc: number, opts: ModbusCallOptions, args: string, call: (c: ModbusRTU) => Promise<T>): Promise<T> {
     const rtu = this.bus.settings.framing === 'rtu';
+    const timeoutMs = opts.timeoutMs ?? this.bus.settings.timeoutMs;
     return this.bus.submit<T>({
       owner: opts.owner,
       unit: modbusUnitKey(unit),
@@ -77,8 +88,11 @@ export class ModbusClient {
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
       probe: opts.probe,
-      lateReplyGuardMs: rtu ? LATE_REPLY_GUARD * (opts.timeoutMs ?? this.bus.settings.timeoutMs) : undefined,
-      coalesceKey: opts.coalesce ? key : undefined,
+      lateReplyGuardMs: rtu ? LATE_REPLY_GUARD * timeoutMs : undefined,
+      replyKey: rtu ? `${modbusUnitKey(unit)}/${fc}` : undefined,
+      replyIdentity: `${fc}/${args}`,
+      lateReplyHoldMs: rtu ? LATE_REPLY_HOLD * timeoutMs : undefined,
+      coalesceKey: opts.coalesce ? `${this.bus.key}/${unit}/${fc}/${args}` : undefined,
       run: (ctx) => this.exchange(ctx, unit, fc, call),
     });
   }
@@ -146,7 +160,8 @@ export function modbusClientFor(bus: Bus): ModbusClient {
   return client;
 }
 
-function typedError(err: unknown, unit: number, fc: number, receivedBytes: number): Error {
+/** modbus-serial's errors as the three kinds of lib/bus/errors.ts (exported for its test). */
+export function typedError(err: unknown, unit: number, fc: number, receivedBytes: number): Error {
   if (err instanceof TransportError || err instanceof ModbusException) return err;
   const e = err as { modbusCode?: number; name?: string; message?: string; errno?: string };
   const message = e?.message ?? String(err);

@@ -172,10 +172,11 @@ describe('MongoDB: example 1 shapes against the XW simulator (e2e)', function ()
 });
 
 const mongoUrl = process.env.MONGODB_URL;
-describe(`MongoDB: example 1 against MONGODB_URL (e2e)${mongoUrl ? '' : ': not run, MONGODB_URL is not set'}`, function () {
+describe('MongoDB: example 1 against MONGODB_URL (e2e)', function () {
   this.timeout(90000);
-  if (!mongoUrl) return;
-  it('stores Sensors documents and serves CritControl before Control, storing the reports back', async function () {
+  it(`stores Sensors documents and serves CritControl before Control, storing the reports back${mongoUrl ? '' : ' (pending: MONGODB_URL is not set)'}`, async function () {
+    // pending with its reason, not an empty pass, when there is no server to run against
+    if (!mongoUrl) this.skip();
     interface Collection {
       insertOne(doc: object): Promise<unknown>;
       find(q: object): { toArray(): Promise<Record<string, unknown>[]> };

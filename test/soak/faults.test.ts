@@ -42,8 +42,8 @@ describe(`soak: ${CALLS} Modbus transactions per transport with 5 % of each faul
       assert.equal(r.calls, CALLS, r.transport);
       assert.deepEqual(r.untyped, [], `${r.transport}: errors that are not TransportError/ModbusException/ProtocolError`);
       assert.equal(r.neverEnded, 0, `${r.transport}: requests that never ended`);
-      // a simulator that stalled past the late-reply guard is a device answering 1.5 timeouts late: RTU cannot tell that reply from the next
-      assert.ok(r.wrongValues <= r.simulatorStalls, `${r.transport}: ${r.wrongValues} wrong values accepted (simulator stalls ${r.simulatorStalls}): ${r.wrongExamples.join('; ')}`);
+      // never excused: the late-reply hold protects against replies up to 3 timeouts late, far beyond any stall the rig test below allows
+      assert.equal(r.wrongValues, 0, `${r.transport}: ${r.wrongValues} wrong values accepted: ${r.wrongExamples.join('; ')}`);
       const errors = Object.values(r.errors).reduce((a, b) => a + b, 0);
       assert.equal(r.ok + r.wrongValues + errors, r.calls, `${r.transport}: every call accounted for`);
       assert.ok(r.ok > r.calls / 2, `${r.transport}: most calls answered (${r.ok})`);
@@ -60,9 +60,17 @@ describe(`soak: ${CALLS} Modbus transactions per transport with 5 % of each faul
   });
 
   it('never has two frames in flight, never sends earlier than t3.5', () => {
+    // strict: no late reply within the rule (the line guard, 1.5 timeouts) can cause either; a
+    // rig that answered later than that fails the next test as a rig failure, it is not excused here
     for (const r of results) {
-      assert.ok(r.overlaps <= r.simulatorStalls, `${r.transport}: ${r.overlaps} overlaps (simulator stalls ${r.simulatorStalls}): ${r.overlapExamples.join('; ')}`);
-      assert.ok(r.earlyRequests <= r.simulatorStalls, `${r.transport}: ${r.earlyRequests} early requests (simulator stalls ${r.simulatorStalls})`);
+      assert.equal(r.overlaps, 0, `${r.transport}: ${r.overlaps} overlaps: ${r.overlapExamples.join('; ')}`);
+      assert.equal(r.earlyRequests, 0, `${r.transport}: ${r.earlyRequests} early requests`);
+    }
+  });
+
+  it('ran on a rig that kept its own timing (otherwise the run is a rig failure, not a pass)', () => {
+    for (const r of results) {
+      assert.equal(r.simulatorStalls, 0, `${r.transport}: RIG FAILURE — the simulator answered more than half a timeout after its reply was due ${r.simulatorStalls} times (the machine starved it); the run proves nothing about the bus`);
     }
   });
 
@@ -105,6 +113,12 @@ describe(`soak: ${KACO_CALLS} KACO requests per transport with 5 % of each KACO 
 
   it('never has two requests on the line but for a late frame the client had given up on', () => {
     for (const r of kaco) assert.equal(r.overlaps, 0, `${r.transport}: ${r.overlapExamples.join('; ')}`);
+  });
+
+  it('ran on a rig that kept its own timing (otherwise the run is a rig failure, not a pass)', () => {
+    // a request that met a reply the client had given up on is the documented rule only for the
+    // injected late frame; any other (the relay or the simulator delivering late) is the rig's failure
+    for (const r of kaco) assert.equal(r.rigLate, 0, `${r.transport}: RIG FAILURE — ${r.rigLate} requests met a reply that was due late only because the rig delivered late: ${r.rigExamples.join('; ')}`);
   });
 
   it('grows memory by less than 10 MB after warm-up', () => {

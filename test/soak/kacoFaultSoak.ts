@@ -27,8 +27,11 @@ export interface KacoSoakResult {
   /** requests that arrived while an earlier reply was due, other than one the client had given up on */
   overlaps: number;
   overlapExamples: string[];
-  /** requests that arrived while a reply the client had given up on was due: the 'late' fault, or a request the pty relay or a stall delayed past the timeout */
+  /** requests that arrived while a reply the client had given up on was due, that reply's call having injected the 'late' fault: the documented rule */
   afterGivingUp: number;
+  /** the same, where no late frame was injected: the pty relay or a stall delayed the request past the timeout — a rig failure */
+  rigLate: number;
+  rigExamples: string[];
   /**
    * readings whose checked values came before the timeout and the type text after a long pause did
    * not (the client keeps the values, as it must: their checksum holds); only when the call
@@ -58,7 +61,7 @@ export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, 
   });
   const link = transport === 'pty' ? { kind: 'serial' as const, path: sim.clientPath as string, baudRate: 9600, format: FORMAT_8N1 } : { kind: 'tcp' as const, host: '127.0.0.1', port: sim.port as number, lineBaudRate: 9600 };
   const bus = new Bus(`kaco-soak-${transport}`, { link, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 30000, trace: false });
-  const result: KacoSoakResult = { transport, calls: 0, ok: 0, wrongValues: 0, wrongExamples: [], errors: {}, untyped: [], faults: {}, overlaps: 0, overlapExamples: [], afterGivingUp: 0, typeCutOff: 0, memoryWarm: 0, memoryEnd: 0, seconds: 0 };
+  const result: KacoSoakResult = { transport, calls: 0, ok: 0, wrongValues: 0, wrongExamples: [], errors: {}, untyped: [], faults: {}, overlaps: 0, overlapExamples: [], afterGivingUp: 0, rigLate: 0, rigExamples: [], typeCutOff: 0, memoryWarm: 0, memoryEnd: 0, seconds: 0 };
   const expected = new Map(ADDRESSES.map((a) => [a, sim.snapshot(a).measurements]));
   const started = performance.now();
   const windows: CallWindow[] = [];
@@ -144,8 +147,13 @@ function foldRequests(sim: KacoSim, result: KacoSoakResult, calls: CallWindow[],
     if (causeCall && causeCall.end === Infinity) continue; // its call is still open: judge at the next fold
     counted.add(reqs[i]);
     // less 1 ms: Node timers keep millisecond time and may fire up to 1 ms early by performance.now()
-    if (causeCall && (!causeCall.ok || causeCall.gaveUp) && causeCall.end - causeCall.start >= TIMEOUT_MS - 1) result.afterGivingUp++;
-    else {
+    if (causeCall && (!causeCall.ok || causeCall.gaveUp) && causeCall.end - causeCall.start >= TIMEOUT_MS - 1) {
+      if (cause?.fault === 'late') result.afterGivingUp++;
+      else {
+        result.rigLate++;
+        if (result.rigExamples.length < 5) result.rigExamples.push(`request to ${reqs[i].address} while the reply to ${cause?.address ?? '?'} (fault ${cause?.fault ?? 'none'}) was due until ${cause?.doneBy?.toFixed(1) ?? '?'}, its call gave up after ${(causeCall.end - causeCall.start).toFixed(0)} ms`);
+      }
+    } else {
       result.overlaps++;
       if (result.overlapExamples.length < 5) result.overlapExamples.push(`request to ${reqs[i].address} at ${reqs[i].arrivedAt.toFixed(1)} while the reply to ${cause?.address ?? '?'} (fault ${cause?.fault ?? 'none'}, answered ${causeCall?.ok ?? '?'}, its call took ${causeCall ? (causeCall.end - causeCall.start).toFixed(0) : '?'} ms) was due until ${cause?.doneBy?.toFixed(1) ?? '?'}`);
     }
@@ -164,7 +172,7 @@ export function describeKacoSoak(r: KacoSoakResult): string {
       .join(', ');
   return [
     `KACO ${r.transport}: ${r.calls} calls in ${r.seconds.toFixed(1)} s: ${r.ok} ok, ${r.wrongValues} wrong values, errors: ${list(r.errors)}`,
-    `  faults injected: ${list(r.faults)}; type text cut off at the timeout ${r.typeCutOff}; requests while a reply the client had given up on was due ${r.afterGivingUp}; other overlaps ${r.overlaps}, untyped ${r.untyped.length}`,
+    `  faults injected: ${list(r.faults)}; type text cut off at the timeout ${r.typeCutOff}; requests while a late frame the client had given up on was due ${r.afterGivingUp}; rig late ${r.rigLate}; other overlaps ${r.overlaps}, untyped ${r.untyped.length}`,
     `  memory after warm-up ${(r.memoryWarm / 2 ** 20).toFixed(1)} MB, at the end ${(r.memoryEnd / 2 ** 20).toFixed(1)} MB`,
   ].join('\n');
 }

@@ -1,0 +1,57 @@
+/**
+ * preciseDelay (the arbiter's silence wait) never blocks the thread for whole milliseconds: its
+ * last stretch is slices of at most SLICE_MS, with the event loop running between them. Checked by
+ * recording every Atomics.wait it makes and by callbacks that must run during the wait.
+ */
+import assert from 'node:assert/strict';
+import { preciseDelay, SLICE_MS } from '../../lib/bus/preciseDelay';
+
+describe('preciseDelay', () => {
+  const realWait = Atomics.wait;
+  let blocks: number[] = [];
+
+  beforeEach(() => {
+    blocks = [];
+    Atomics.wait = ((...args: Parameters<typeof Atomics.wait>) => {
+      blocks.push(args[3] ?? Infinity);
+      return realWait(...args);
+    }) as typeof Atomics.wait;
+  });
+
+  afterEach(() => {
+    Atomics.wait = realWait;
+  });
+
+  for (const ms of [0.3, 1.2, 1.5, 4, 12]) {
+    it(`waits ${ms} ms, never early, blocking at most ${SLICE_MS} ms at a time`, async () => {
+      const start = performance.now();
+      await preciseDelay(ms);
+      const took = performance.now() - start;
+      assert.ok(took >= ms, `resolved after ${took.toFixed(3)} ms`);
+      // (a timer that fires late under load leaves no last stretch: then nothing blocked at all)
+      assert.ok(Math.max(0, ...blocks) <= SLICE_MS, `blocked for ${Math.max(0, ...blocks).toFixed(3)} ms at once`);
+    });
+  }
+
+  it('lets other callbacks run during its last stretch', async () => {
+    let turns = 0;
+    let running = true;
+    const turn = (): void => {
+      turns++;
+      if (running) setImmediate(turn);
+    };
+    setImmediate(turn);
+    await preciseDelay(1.2); // all of it within the last stretch
+    running = false;
+    assert.ok(turns > 0, 'the event loop turned while it waited');
+  });
+
+  it('ends at once when aborted', async () => {
+    const abort = new AbortController();
+    const start = performance.now();
+    const wait = preciseDelay(10000, abort.signal);
+    setTimeout(() => abort.abort(), 5);
+    await wait;
+    assert.ok(performance.now() - start < 5000);
+  });
+});
