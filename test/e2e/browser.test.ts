@@ -110,6 +110,71 @@ describe('the demo in a real browser (e2e)', function () {
       await screenshot(page, 'editor-examples-imported');
     });
 
+    it('every inverter and bus config node the examples use counts its users (no "unused configuration nodes")', async function () {
+      const unused = (await page.evaluate(`(() => {
+        const bad = [];
+        RED.nodes.eachConfig((c) => {
+          if (['xw-inverter', 'kaco-inverter', 'rs485-bus'].includes(c.type) && c.users.length === 0) bad.push(c.type + ' ' + RED.utils.getNodeLabel(c, c.id));
+        });
+        return bad;
+      })()`)) as string[];
+      assert.deepEqual(unused, []);
+      // and an inverter's label names its bus
+      const labels = (await page.evaluate(`(() => { const l = []; RED.nodes.eachConfig((c) => { if (c.type === 'xw-inverter') l.push(RED.utils.getNodeLabel(c, c.id)); }); return l; })()`)) as string[];
+      assert.ok(labels.length > 0 && labels.every((l) => / · /.test(l)), `labels: ${labels.join(', ')}`);
+    });
+
+    it('xw-poll creates a new rs485-bus and xw-inverter from its own dialog (Add new…, +), both valid, users counted', async function () {
+      const before = errors.length;
+      const id = 'e2e-palette-xw-poll';
+      await page.evaluate(`(() => {
+        RED.view.importNodes([{ id: ${JSON.stringify(id)}, type: 'xw-poll', z: RED.workspaces.active(), x: 300, y: 700, inverters: [], interval: 10, energyInterval: 300, shape: 'readings', valueField: 'battery_power', measurement: 'xw', name: '', wires: [[], [], []] }], { generateIds: false, addFlow: false });
+        RED.editor.edit(RED.nodes.node(${JSON.stringify(id)}));
+      })()`);
+      await page.locator('#dialog-form').waitFor({ state: 'visible', timeout: 10000 });
+      const list = page.locator('#dialog-form .node-input-inverters-row');
+      await list.locator('.red-ui-editableList-addButton').click();
+      // the new row is Node-RED's config select: "Add new xw-inverter…", its + opens the config tray
+      await list.locator('a[id$="-add"]').last().click();
+      await page.locator('#node-config-input-unit').waitFor({ state: 'visible', timeout: 10000 });
+      await page.locator('#node-config-input-btn-bus-add').click();
+      await page.locator('#node-config-input-serialPort').waitFor({ state: 'visible', timeout: 10000 });
+      // a new bus is valid at once: pause comes up 0, not empty and red
+      assert.equal(await page.locator('#node-config-input-pause').inputValue(), '0');
+      await page.locator('#node-config-input-name').fill('palette bus');
+      await page.locator('#node-config-input-serialPort').fill('/dev/ttyNOPE0');
+      await screenshot(page, 'dialog-new-rs485-bus');
+      await page.locator('#node-config-dialog-ok').last().click();
+      await page.locator('#node-config-input-serialPort').waitFor({ state: 'detached', timeout: 10000 });
+      await page.locator('#node-config-input-unit').fill('11');
+      await screenshot(page, 'dialog-new-xw-inverter');
+      await page.locator('#node-config-dialog-ok').last().click();
+      await page.locator('#node-config-input-unit').waitFor({ state: 'detached', timeout: 10000 });
+      await screenshot(page, 'dialog-xw-poll-inverters');
+      await page.locator('#node-dialog-ok').click();
+      await page.locator('#dialog-form').waitFor({ state: 'detached', timeout: 10000 });
+      const state = (await page.evaluate(`(() => {
+        const n = RED.nodes.node(${JSON.stringify(id)});
+        const inv = RED.nodes.node(n.inverters[0]);
+        const bus = inv && RED.nodes.node(inv.bus);
+        return { refs: n.inverters.length, valid: n.valid, inverterValid: inv && inv.valid, unit: inv && Number(inv.unit), busValid: bus && bus.valid, busPause: bus && bus.pause,
+          inverterUsers: inv ? inv.users.map((u) => u.id) : [], busUsers: bus ? [...new Set(bus.users.map((u) => u.id))] : [], inverterId: inv && inv.id, label: inv && RED.utils.getNodeLabel(inv, inv.id) };
+      })()`)) as Record<string, unknown>;
+      assert.equal(state.refs, 1);
+      assert.equal(state.valid, true, 'xw-poll valid');
+      assert.notEqual(state.inverterValid, false, 'xw-inverter valid');
+      assert.notEqual(state.busValid, false, 'rs485-bus valid');
+      assert.equal(state.unit, 11);
+      assert.deepEqual(state.inverterUsers, [id]);
+      // (core may list the new inverter twice among the bus's users; what matters is who)
+      assert.deepEqual(state.busUsers, [state.inverterId]);
+      assert.equal(state.label, 'XW 11 · palette bus');
+      // removing the user leaves the inverter unused again
+      const after = await page.evaluate(`(() => { const n = RED.nodes.node(${JSON.stringify(id)}); const inv = n.inverters[0]; RED.nodes.remove(n.id); RED.view.redraw(true); return RED.nodes.node(inv).users.length; })()`);
+      assert.equal(after, 0);
+      assert.deepEqual(errors.slice(before), [], 'console errors');
+    });
+
     for (const type of packageNodeTypes()) {
       it(`${type}: edit dialog opens and closes with no console error, help shows`, async function () {
         const before = errors.length;
