@@ -72,8 +72,8 @@ describe('the demo in a real browser (e2e)', function () {
       await page?.close();
     });
 
-    it('has the eight node types of the package', function () {
-      assert.deepEqual(types, ['kaco-inverter', 'kaco-read', 'pv-cache', 'pv-watchdog', 'rs485-bus', 'xw-command', 'xw-inverter', 'xw-poll']);
+    it('has the nine node types of the package', function () {
+      assert.deepEqual(types, ['kaco-inverter', 'kaco-read', 'pv-cache', 'pv-watchdog', 'rs485-bus', 'xw-command', 'xw-inverter', 'xw-peak-shaving', 'xw-poll']);
     });
 
     it('knows every node type; every flow node type is in the palette under "solar bus", config types are not', async function () {

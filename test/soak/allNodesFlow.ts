@@ -44,6 +44,8 @@ function entriesFor(type: string, fleet: SimFleet, dir: string, deploy: number):
         catcher('out-xw'),
         catcher('out-xw-comm'),
       ];
+    case 'xw-peak-shaving':
+      return [{ id: 'n-xw-peak-shaving', z: tab, type, name: 'peak shaving', wires: [['out-peak']] }, catcher('out-peak')];
     case 'xw-command':
       return [{ id: 'n-xw-command', z: tab, type, name: 'xw command', inverters: XW_UNITS.map((u) => `xw${u}`), deadline: 5, wires: [['out-cmd']] }, catcher('out-cmd')];
     case 'kaco-inverter':
