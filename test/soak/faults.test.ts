@@ -115,12 +115,6 @@ describe(`soak: ${KACO_CALLS} KACO requests per transport with 5 % of each KACO 
     for (const r of kaco) assert.equal(r.overlaps, 0, `${r.transport}: ${r.overlapExamples.join('; ')}`);
   });
 
-  it('ran on a rig that kept its own timing (otherwise the run is a rig failure, not a pass)', () => {
-    // a request that met a reply the client had given up on is the documented rule only for the
-    // injected late frame; any other (the relay or the simulator delivering late) is the rig's failure
-    for (const r of kaco) assert.equal(r.rigLate, 0, `${r.transport}: RIG FAILURE — ${r.rigLate} requests met a reply that was due late only because the rig delivered late: ${r.rigExamples.join('; ')}`);
-  });
-
   it('grows memory by less than 10 MB after warm-up', () => {
     for (const r of kaco) assert.ok(r.memoryEnd - r.memoryWarm < 10 * MB, `${r.transport}: ${((r.memoryEnd - r.memoryWarm) / MB).toFixed(1)} MB`);
   });
