@@ -8,28 +8,12 @@
  * Source: shared/reference/kaco-rs485.md; both verified against captured 6400xi/8000xi/TL3 frames.
  */
 
+export { crc16X25 } from '../crc16X25';
+
 export function kacoChecksum(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let sum = 0;
   for (let i = start; i < end; i++) sum += bytes[i];
   return sum & 0xff;
-}
-
-const X25_TABLE = buildX25Table();
-
-function buildX25Table(): Uint16Array {
-  const table = new Uint16Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x8408 : c >>> 1;
-    table[n] = c;
-  }
-  return table;
-}
-
-export function crc16X25(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let crc = 0xffff;
-  for (let i = start; i < end; i++) crc = (crc >>> 8) ^ X25_TABLE[(crc ^ bytes[i]) & 0xff];
-  return (crc ^ 0xffff) & 0xffff;
 }
 
 /** The CRC as the generic protocol writes it: 4 upper-case hex characters. */
