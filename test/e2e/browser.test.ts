@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startDemo, type Demo } from '../../scripts/demo';
-import { launchChromium, pageErrors, screenshot, type Browser } from './support/browser';
+import { launchChromium, negativeSvgSizes, pageErrors, screenshot, type Browser } from './support/browser';
 import { exampleFiles, readExample, ROOT } from './support/exampleFlows';
 
 /** every node type this package has: one folder under nodes/ with its editor file */
@@ -252,6 +252,7 @@ describe('the demo in a real browser (e2e)', function () {
       // one AC power chart per unit, fed from the cache's history
       assert.equal(await page.locator('.nrdb-ui-group', { hasText: 'AC power per unit' }).locator('canvas').count(), 3, 'AC power charts');
       assert.deepEqual(errors, [], 'console errors on the dashboard');
+      assert.deepEqual(await negativeSvgSizes(page), [], 'gauges left with a negative size');
     });
 
     it('"rest" shows a verified report per unit, and the simulated units are at rest', async function () {
