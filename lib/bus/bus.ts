@@ -120,6 +120,18 @@ export class Bus extends EventEmitter {
     return promise;
   }
 
+  /**
+   * Ends every queued request of `owner` (a node that is closing) with a "cancelled" error: none
+   * of them is sent. A request of its already on the wire completes (cutting it short would leave
+   * the device's reply to run into the next frame). Returns how many were cancelled.
+   */
+  cancelOwner(owner: string, reason = 'its node closed'): number {
+    return this.queue.cancel(
+      (o) => o === owner,
+      (request) => new TransportError('cancelled', `request${request.unit ? ` for ${request.unit}` : ''} cancelled before it was sent: ${reason}`, request.unit),
+    );
+  }
+
   setUnitPolicy(prefix: string, policy: Partial<UnitPolicy>): void {
     this.health.setPolicy(prefix, policy);
   }
@@ -158,16 +170,33 @@ export class Bus extends EventEmitter {
     clearTimeout(this.reopenTimer);
     clearTimeout(this.holdTimer);
     this.queue.failAll(new TransportError('closed', `bus ${this.key} was closed`));
-    // The transaction on the wire is let finish (it is bounded by its timeout), and the line kept
-    // quiet until its silence (or late-reply guard) has passed: otherwise the next deployment's
-    // first frame could meet the device's answer to this one on the wire.
-    await this.inFlight;
+    // The transaction on the wire is let finish (it is bounded by its timeout; past the close's
+    // quiet window it is aborted), and the line kept quiet until its silence (or late-reply guard)
+    // has passed: otherwise the next deployment's first frame could meet the device's answer to
+    // this one on the wire.
+    await this.settleInFlight(CLOSE_QUIET_MAX_MS);
     await this.gate;
     const quiet = Math.min(CLOSE_QUIET_MAX_MS, this.readyAt - performance.now());
     if (quiet > 0 && this.link.isOpen) await preciseDelay(quiet);
     await this.link.close();
     this.setState('closed', '');
     this.removeAllListeners('state');
+  }
+
+  /** Waits for the transaction on the wire, aborting it ("cancelled") if it runs past `limitMs`. */
+  private async settleInFlight(limitMs: number): Promise<void> {
+    const inFlight = this.inFlight;
+    if (!inFlight) return;
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.abortCurrent?.abort(new TransportError('cancelled', `bus ${this.key} closed during the transaction`));
+        resolve();
+      }, limitMs);
+    });
+    await Promise.race([inFlight, overrun]);
+    clearTimeout(timer);
+    await inFlight;
   }
 
   private setState(state: BusState, detail: string): void {
@@ -346,7 +375,7 @@ export class Bus extends EventEmitter {
     this.lastRxAt = undefined;
     let outcome: { value: unknown } | { error: Error };
     try {
-      outcome = { value: await guarded(request.run(ctx), timeoutMs + GUARD_MS, abort.signal, request.unit) };
+      outcome = { value: await guarded(request.run(ctx), timeoutMs + GUARD_MS, abort, request.unit) };
     } catch (err) {
       outcome = { error: err instanceof Error ? err : new Error(String(err)) };
     }
@@ -404,8 +433,13 @@ function unanswered(err: Error): boolean {
   return err instanceof ProtocolError || (err instanceof TransportError && (err.kind === 'timeout' || err.kind === 'truncated' || err.kind === 'crc'));
 }
 
-/** The transaction's own result, or a timeout/closed error if it overruns or the link goes. */
-function guarded<T>(work: Promise<T>, limitMs: number, signal: AbortSignal, unit?: string): Promise<T> {
+/**
+ * The transaction's own result, or a timeout/closed error if it overruns or the link goes. When
+ * the arbiter gives up on it, the transaction's signal is aborted too, so it stops listening and
+ * cannot act on the line after the wire was taken back.
+ */
+function guarded<T>(work: Promise<T>, limitMs: number, abort: AbortController, unit?: string): Promise<T> {
+  const signal = abort.signal;
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
@@ -414,7 +448,9 @@ function guarded<T>(work: Promise<T>, limitMs: number, signal: AbortSignal, unit
     };
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
-      reject(new TransportError('timeout', `no answer within ${limitMs} ms`, unit));
+      const err = new TransportError('timeout', `no answer within ${limitMs} ms`, unit);
+      abort.abort(err);
+      reject(err);
     }, limitMs);
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(

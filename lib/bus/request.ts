@@ -21,8 +21,13 @@ export interface TransactionContext {
 
 /** One unit of work for the arbiter: exactly one request/reply exchange on the wire. */
 export interface BusRequest<T> {
-  /** who asked (node id); replies go only to their owner */
+  /** who asked (node id): `Bus.cancelOwner` ends this owner's queued requests when it closes */
   owner: string;
+  /**
+   * Aborting it ends the request with a "cancelled" error if it is still queued (it is then never
+   * sent); once on the wire the exchange completes, so the line stays in step with the device.
+   */
+  signal?: AbortSignal;
   /** the unit addressed, e.g. "modbus:10", "kaco:3"; used for reachability and last-success counters */
   unit?: string;
   priority: Priority;

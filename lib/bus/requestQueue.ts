@@ -5,8 +5,12 @@ import { TransportError } from './errors';
 interface Waiter {
   resolve(value: unknown): void;
   reject(err: Error): void;
+  /** who asked (a node id): `cancel` ends the waiters of one owner */
+  owner: string;
   deadlineAt: number;
   timer: NodeJS.Timeout | undefined;
+  /** removes the listener on the request's AbortSignal */
+  unlisten: (() => void) | undefined;
 }
 
 /** One transaction waiting for the wire, with everyone waiting for its result (coalesced polls share one). */
@@ -35,7 +39,19 @@ export class RequestQueue {
 
   add<T>(request: BusRequest<T>, deadlineMs: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const waiter: Waiter = { resolve: resolve as (v: unknown) => void, reject, deadlineAt: performance.now() + deadlineMs, timer: undefined };
+      const signal = request.signal;
+      if (signal?.aborted) {
+        reject(cancelledError(request, signal.reason));
+        return;
+      }
+      const waiter: Waiter = {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        owner: request.owner,
+        deadlineAt: performance.now() + deadlineMs,
+        timer: undefined,
+        unlisten: undefined,
+      };
       const key = request.coalesceKey;
       const twin = key === undefined ? undefined : this.byKey.get(key);
       let entry: QueueEntry;
@@ -50,7 +66,31 @@ export class RequestQueue {
       }
       entry.waiters.push(waiter);
       this.arm(entry, waiter);
+      if (signal) {
+        const onAbort = (): void => this.cancelWaiter(entry, waiter, cancelledError(request, signal.reason));
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.unlisten = () => signal.removeEventListener('abort', onAbort);
+      }
     });
+  }
+
+  /**
+   * Ends the queued waiters `which` selects with `err` (a cancellation): each ends at once, and a
+   * request left with no one waiting is dropped before it is ever sent. A request already on the
+   * wire is not in the queue: it completes and settles as usual.
+   */
+  cancel(which: (owner: string) => boolean, err: (request: BusRequest<unknown>) => Error): number {
+    let cancelled = 0;
+    for (const queue of this.classes) {
+      for (const entry of [...queue]) {
+        for (const w of [...entry.waiters]) {
+          if (!which(w.owner)) continue;
+          this.cancelWaiter(entry, w, err(entry.request));
+          cancelled += 1;
+        }
+      }
+    }
+    return cancelled;
   }
 
   /**
@@ -72,7 +112,12 @@ export class RequestQueue {
           this.settle(entry, refusal);
           continue;
         }
-        for (const w of entry.waiters) clearTimeout(w.timer);
+        // on the wire now: a deadline or a cancellation no longer applies, the exchange settles it
+        for (const w of entry.waiters) {
+          clearTimeout(w.timer);
+          w.unlisten?.();
+          w.unlisten = undefined;
+        }
         return entry;
       }
     }
@@ -91,13 +136,26 @@ export class RequestQueue {
     for (const w of entry.waiters) if (w.deadlineAt <= now) w.reject(deadlineError(entry.request, lastError));
     entry.waiters.splice(0, entry.waiters.length, ...alive);
     if (alive.length === 0) return;
+    const signal = entry.request.signal;
+    if (signal?.aborted) {
+      this.settle(entry, cancelledError(entry.request, signal.reason));
+      return;
+    }
     this.classes[entry.priority].push(entry);
-    for (const w of alive) this.arm(entry, w);
+    for (const w of alive) {
+      this.arm(entry, w);
+      if (signal && !w.unlisten) {
+        const onAbort = (): void => this.cancelWaiter(entry, w, cancelledError(entry.request, signal.reason));
+        signal.addEventListener('abort', onAbort, { once: true });
+        w.unlisten = () => signal.removeEventListener('abort', onAbort);
+      }
+    }
   }
 
   settle(entry: QueueEntry, err: Error | undefined, value?: unknown): void {
     for (const w of entry.waiters) {
       clearTimeout(w.timer);
+      w.unlisten?.();
       if (err) w.reject(err);
       else w.resolve(value);
     }
@@ -122,10 +180,24 @@ export class RequestQueue {
   }
 
   private expire(entry: QueueEntry, waiter: Waiter): void {
+    this.drop(entry, waiter, deadlineError(entry.request));
+  }
+
+  private cancelWaiter(entry: QueueEntry, waiter: Waiter, err: Error): void {
+    // only while queued: once taken for the wire, the exchange settles its waiters
+    if (!this.classes[entry.priority].includes(entry)) return;
+    this.drop(entry, waiter, err);
+  }
+
+  /** Ends one waiter; a queued entry left with no waiter is removed, never sent. */
+  private drop(entry: QueueEntry, waiter: Waiter, err: Error): void {
     const i = entry.waiters.indexOf(waiter);
     if (i < 0) return;
     entry.waiters.splice(i, 1);
-    waiter.reject(deadlineError(entry.request));
+    clearTimeout(waiter.timer);
+    waiter.unlisten?.();
+    waiter.unlisten = undefined;
+    waiter.reject(err);
     if (entry.waiters.length > 0) return;
     const queue = this.classes[entry.priority];
     const at = queue.indexOf(entry);
@@ -153,6 +225,13 @@ function deadlineError(request: BusRequest<unknown>, lastError?: Error): Transpo
   const what = request.unit ? ` for ${request.unit}` : '';
   const why = lastError ? ` (last attempt: ${lastError.message})` : '';
   return new TransportError('deadline', `request${what} passed its queue deadline and was not sent${why}`, request.unit);
+}
+
+function cancelledError(request: BusRequest<unknown>, reason: unknown): TransportError {
+  if (reason instanceof TransportError && reason.kind === 'cancelled') return reason;
+  const what = request.unit ? ` for ${request.unit}` : '';
+  const why = reason instanceof Error ? `: ${reason.message}` : typeof reason === 'string' ? `: ${reason}` : '';
+  return new TransportError('cancelled', `request${what} cancelled before it was sent${why}`, request.unit);
 }
 
 export { Priority };

@@ -16,6 +16,8 @@ export interface ModbusCallOptions {
   /** identical queued reads share one transaction */
   coalesce?: boolean;
   probe?: boolean;
+  /** aborting it cancels the call while it is still queued (it is then never sent) */
+  signal?: AbortSignal;
 }
 
 const MAX_READ = 125;
@@ -88,6 +90,7 @@ export class ModbusClient {
       timeoutMs: opts.timeoutMs,
       retries: opts.retries,
       probe: opts.probe,
+      signal: opts.signal,
       lateReplyGuardMs: rtu ? LATE_REPLY_GUARD * timeoutMs : undefined,
       replyKey: rtu ? `${modbusUnitKey(unit)}/${fc}` : undefined,
       replyIdentity: `${fc}/${args}`,
