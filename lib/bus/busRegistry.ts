@@ -6,6 +6,8 @@ import { physicalDevice } from './portPath';
 interface Registration {
   bus: Bus;
   owners: Set<string>;
+  /** how the owner that opened the bus is named in errors (e.g. rs485-bus "XW bus") */
+  openedBy: string;
 }
 
 /**
@@ -26,20 +28,44 @@ function lineSignature(settings: BusSettings): string {
   return `${line} ${settings.framing}`;
 }
 
-export function acquireBus(settings: BusSettings, owner: string, options?: BusOptions): Bus {
+/**
+ * The settings one arbiter applies to every request on its port. Two config nodes naming one
+ * port with different values would otherwise run silently with the first one's.
+ */
+function arbiterDifferences(have: BusSettings, want: BusSettings): string[] {
+  const fields: [string, (s: BusSettings) => string][] = [
+    ['timeout', (s) => `${s.timeoutMs} ms`],
+    ['pause', (s) => `${s.pauseMs} ms`],
+    ['deadline', (s) => `${s.deadlineMs} ms`],
+    ['trace', (s) => (s.trace ? 'on' : 'off')],
+  ];
+  return fields.filter(([, v]) => v(have) !== v(want)).map(([name, v]) => `${name} ${v(have)} there, ${v(want)} here`);
+}
+
+/**
+ * The bus of `settings`' physical port, opened on first use. `label` names the owner in errors
+ * (default its id). A second owner must ask for the same line and arbiter settings: otherwise a
+ * ConfigError names both owners and what differs.
+ */
+export function acquireBus(settings: BusSettings, owner: string, options?: BusOptions, label: string = owner): Bus {
   const key = physicalKey(settings);
   const existing = registry.get(key);
   if (existing) {
+    const port = key.replace(/^\w+:/, '');
     const have = lineSignature(existing.bus.settings);
     const want = lineSignature(settings);
     if (have !== want) {
-      throw new ConfigError(`${key.replace(/^\w+:/, '')} is already in use as a ${have} bus; it cannot also be opened as ${want}. Use one rs485-bus node for this port.`);
+      throw new ConfigError(`${port} is already in use as a ${have} bus by ${existing.openedBy}; ${label} cannot also open it as ${want}. Use one rs485-bus node for this port.`);
+    }
+    const differs = arbiterDifferences(existing.bus.settings, settings);
+    if (differs.length > 0 && !existing.owners.has(owner)) {
+      throw new ConfigError(`${port} is already open by ${existing.openedBy} with other settings than ${label} (${differs.join('; ')}). Use one rs485-bus node for this port, or give both the same settings.`);
     }
     existing.owners.add(owner);
     return existing.bus;
   }
   const bus = new Bus(key, settings, options);
-  registry.set(key, { bus, owners: new Set([owner]) });
+  registry.set(key, { bus, owners: new Set([owner]), openedBy: label });
   bus.start();
   return bus;
 }

@@ -36,7 +36,7 @@ export = function register(RED: NodeAPI): void {
     node.register = (user: Node): Bus => {
       if (!bus) {
         const settings = busSettingsFrom(config);
-        bus = acquireBus(settings, node.id, { log: (m) => node.debug(m) });
+        bus = acquireBus(settings, node.id, { log: (m) => node.debug(m) }, `rs485-bus ${config.name ? `"${config.name}" (${node.id})` : node.id}`);
         bus.on('state', onState);
       }
       users.set(user.id, user);

@@ -60,6 +60,8 @@ export function openBusGroups(RED: NodeAPI, user: Node, ids: unknown): XwBusGrou
   return [...groups.values()];
 }
 
+/** The user's requests still queued end as cancelled (never sent), then it leaves each bus. */
 export async function closeBusGroups(groups: readonly XwBusGroup[], user: Node): Promise<void> {
+  for (const g of groups) g.bus.cancelOwner(user.id);
   await Promise.all(groups.map((g) => g.busNode.deregister(user)));
 }

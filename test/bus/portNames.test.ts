@@ -49,4 +49,28 @@ describe('bus registry: names of one physical port', function () {
     }
     assert.equal(buses[0].state, 'closed', 'closed once the last name released it');
   });
+
+  it('refuses a second owner of the port with other arbiter settings, naming both and what differs', async () => {
+    const device = fs.realpathSync(pairs[0].clientPath);
+    const first = acquireBus(settings(device), 'a', undefined, 'rs485-bus "XW bus" (a)');
+    try {
+      assert.throws(
+        () => acquireBus({ ...settings(path.join(dir, 'ttyUSB0')), timeoutMs: 900, trace: true }, 'b', undefined, 'rs485-bus "other" (b)'),
+        (err: Error) =>
+          err.name === 'ConfigError' &&
+          err.message.includes('rs485-bus "XW bus" (a)') &&
+          err.message.includes('rs485-bus "other" (b)') &&
+          err.message.includes('timeout 300 ms there, 900 ms here') &&
+          err.message.includes('trace off there, on here') &&
+          !err.message.includes('pause'),
+      );
+      assert.throws(() => acquireBus({ ...settings(device), baudRate: 9600, link: { kind: 'serial', path: device, baudRate: 9600, format: FORMAT_8N1 } } as BusSettings, 'c', undefined, 'rs485-bus c'), /already in use as a 19200 8N1 rtu bus by rs485-bus "XW bus" \(a\); rs485-bus c cannot also open it as 9600/);
+      // the same settings share the one bus
+      const same = acquireBus(settings(path.join(dir, 'ttyUSB*')), 'd');
+      assert.equal(same, first);
+      await releaseBus(same, 'd');
+    } finally {
+      await releaseBus(first, 'a');
+    }
+  });
 });

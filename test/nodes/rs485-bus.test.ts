@@ -91,16 +91,21 @@ describe('rs485-bus config node', function () {
     assert.throws(() => (helper.getNode('bus1') as unknown as Rs485BusConfigNode).register(helper.getNode('user1') as unknown as Node), /host must be a host name/);
   });
 
-  it('shares one bus between two config nodes naming the same port, refuses different line settings', async () => {
+  it('shares one bus between two config nodes naming the same port, refuses different line or arbiter settings naming both', async () => {
     await helper.load(rs485BusNode, [
       ...flow(),
-      { id: 'bus2', type: 'rs485-bus', connection: 'serial', serialPort: sim.clientPath, baudRate: 19200, dataBits: 8, parity: 'none', stopBits: 1 },
+      { id: 'bus2', type: 'rs485-bus', connection: 'serial', serialPort: sim.clientPath, baudRate: 19200, dataBits: 8, parity: 'none', stopBits: 1, timeout: 300, pause: 0, deadline: 5000, trace: false },
       { id: 'bus3', type: 'rs485-bus', connection: 'serial', serialPort: sim.clientPath, baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
+      { id: 'bus4', type: 'rs485-bus', name: 'slow', connection: 'serial', serialPort: sim.clientPath, baudRate: 19200, dataBits: 8, parity: 'none', stopBits: 1, timeout: 2000, pause: 0, deadline: 5000, trace: false },
       { id: 'user2', type: 'helper' },
     ]);
     const a = (helper.getNode('bus1') as unknown as Rs485BusConfigNode).register(helper.getNode('user1') as unknown as Node);
     const b = (helper.getNode('bus2') as unknown as Rs485BusConfigNode).register(helper.getNode('user2') as unknown as Node);
     assert.equal(a, b);
-    assert.throws(() => (helper.getNode('bus3') as unknown as Rs485BusConfigNode).register(helper.getNode('user2') as unknown as Node), /already in use as a 19200 8N1 rtu bus/);
+    assert.throws(() => (helper.getNode('bus3') as unknown as Rs485BusConfigNode).register(helper.getNode('user2') as unknown as Node), /already in use as a 19200 8N1 rtu bus by rs485-bus "line 1" \(bus1\)/);
+    assert.throws(
+      () => (helper.getNode('bus4') as unknown as Rs485BusConfigNode).register(helper.getNode('user2') as unknown as Node),
+      /already open by rs485-bus "line 1" \(bus1\) with other settings than rs485-bus "slow" \(bus4\) \(timeout 300 ms there, 2000 ms here\)/,
+    );
   });
 });
