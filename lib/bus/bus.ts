@@ -11,6 +11,7 @@ import { preciseDelay } from './preciseDelay';
 import { t35Ms } from './wireTiming';
 import { SerialLink } from './serialLink';
 import { TcpLink } from './tcpLink';
+import { canMove, type BusPhase } from './busPhase';
 
 /** Grace the arbiter gives a transaction beyond its own timeout before taking the wire back. */
 const GUARD_MS = 250;
@@ -21,6 +22,8 @@ const CLOSE_QUIET_MAX_MS = 5000;
 
 export interface BusOptions {
   clock?: Clock;
+  /** every phase change (tests, diagnostics) */
+  onPhase?: (from: BusPhase, to: BusPhase) => void;
   /** debug log (frame trace, state changes) */
   log?: (message: string) => void;
   linkFactory?: (config: LinkConfig) => Link;
@@ -39,18 +42,21 @@ export class Bus extends EventEmitter {
   readonly link: Link;
   private readonly clock: Clock;
   private readonly log: (message: string) => void;
+  private readonly onPhase: ((from: BusPhase, to: BusPhase) => void) | undefined;
   private readonly queue: RequestQueue;
   private readonly health: UnitHealth;
   private readonly stats: BusStatistics;
+  /** the link as nodes see it (emitted as 'state'); the arbiter's own control state is `phaseValue` */
   private stateValue: BusState = 'closed';
   private stateDetail = '';
-  private started = false;
-  private closed = false;
-  private inFlight: Promise<void> | undefined;
+  private phaseValue: BusPhase = 'new';
+  /** what the current phase waits for: the silence, the drain, the transaction or the yield */
+  private current: Promise<void> | undefined;
+  /** the transaction on the wire's abort (link loss, the guard, a close past its quiet window) */
   private abortCurrent: AbortController | undefined;
   private dataListeners = new Set<(chunk: Buffer) => void>();
+  /** performance.now() before which no frame may go (t3.5 + pause, or a late-reply guard) */
   private readyAt = 0;
-  private gate: Promise<void> | undefined;
   private reopenTimer: NodeJS.Timeout | undefined;
   private reopenDelay = REOPEN_INITIAL_MS;
   private txStart = 0;
@@ -59,12 +65,12 @@ export class Bus extends EventEmitter {
   private staleBytes = 0;
   /**
    * The line may still hold bytes of an earlier exchange (one went unanswered, or stray bytes
-   * came between transactions): drain the input before the next write. A stalled event loop
-   * (a long GC) runs the guard's timer before the poll phase that would deliver a reply which
+   * came between transactions): the pump drains the input before the next write. A stalled event
+   * loop (a long GC) runs the guard's timer before the poll phase that would deliver a reply which
    * arrived in time, and the next request's write would go out first and take it as its answer
    * (found by the fault soak with the whole suite's heap).
    */
-  private drainBeforeNext = false;
+  private lineDirty = false;
   /** reply keys held after an unanswered exchange: until (performance.now) and the identity that may pass */
   private readonly replyHolds = new Map<string, { until: number; identity: string | undefined }>();
   private holdTimer: NodeJS.Timeout | undefined;
@@ -77,6 +83,7 @@ export class Bus extends EventEmitter {
     super();
     this.clock = options.clock ?? monotonicClock;
     this.log = options.log ?? (() => undefined);
+    this.onPhase = options.onPhase;
     this.link = (options.linkFactory ?? createLink)(settings.link);
     this.queue = new RequestQueue(() => (this.stats.coalesced += 1));
     this.health = new UnitHealth(this.clock);
@@ -93,6 +100,11 @@ export class Bus extends EventEmitter {
     return this.stateDetail;
   }
 
+  /** The arbiter's control state (lib/bus/busPhase.ts). */
+  get phase(): BusPhase {
+    return this.phaseValue;
+  }
+
   /** The silence every frame must be preceded by on this bus: t3.5 of the line, plus the configured pause. */
   get silenceMs(): number {
     const link = this.settings.link;
@@ -104,13 +116,12 @@ export class Bus extends EventEmitter {
 
   /** Opens the link (and keeps reopening it with backoff when it is lost). Idempotent. */
   start(): void {
-    if (this.started || this.closed) return;
-    this.started = true;
+    if (this.phaseValue !== 'new') return;
     void this.openLink();
   }
 
   submit<T>(request: BusRequest<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new TransportError('closed', `bus ${this.key} is closed`, request.unit));
+    if (this.isShutDown()) return Promise.reject(new TransportError('closed', `bus ${this.key} is closed`, request.unit));
     if (request.unit !== undefined && !request.probe && !this.health.wouldAdmit(request.unit)) {
       this.stats.failure(new TransportError('unreachable', ''));
       return Promise.reject(this.unreachableError(request.unit));
@@ -165,8 +176,10 @@ export class Bus extends EventEmitter {
 
   /** Fails everything queued, lets the transaction on the wire finish or abort, and releases the port. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.isShutDown()) return;
+    const was = this.phaseValue;
+    const current = this.current;
+    this.move('closing');
     clearTimeout(this.reopenTimer);
     clearTimeout(this.holdTimer);
     this.queue.failAll(new TransportError('closed', `bus ${this.key} was closed`));
@@ -174,19 +187,30 @@ export class Bus extends EventEmitter {
     // quiet window it is aborted), and the line kept quiet until its silence (or late-reply guard)
     // has passed: otherwise the next deployment's first frame could meet the device's answer to
     // this one on the wire.
-    await this.settleInFlight(CLOSE_QUIET_MAX_MS);
-    await this.gate;
+    if (was === 'inFlight' && current) await this.settleInFlight(current, CLOSE_QUIET_MAX_MS);
+    else await current;
     const quiet = Math.min(CLOSE_QUIET_MAX_MS, this.readyAt - performance.now());
     if (quiet > 0 && this.link.isOpen) await preciseDelay(quiet);
     await this.link.close();
+    this.move('closed');
     this.setState('closed', '');
     this.removeAllListeners('state');
   }
 
+  private isShutDown(): boolean {
+    return this.phaseValue === 'closing' || this.phaseValue === 'closed';
+  }
+
+  /** The one way the phase changes: checked against BUS_TRANSITIONS. */
+  private move(to: BusPhase): void {
+    const from = this.phaseValue;
+    if (!canMove(from, to)) throw new Error(`bus ${this.key}: no move from ${from} to ${to}`);
+    this.phaseValue = to;
+    this.onPhase?.(from, to);
+  }
+
   /** Waits for the transaction on the wire, aborting it ("cancelled") if it runs past `limitMs`. */
-  private async settleInFlight(limitMs: number): Promise<void> {
-    const inFlight = this.inFlight;
-    if (!inFlight) return;
+  private async settleInFlight(transaction: Promise<void>, limitMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -194,9 +218,9 @@ export class Bus extends EventEmitter {
         resolve();
       }, limitMs);
     });
-    await Promise.race([inFlight, overrun]);
+    await Promise.race([transaction, overrun]);
     clearTimeout(timer);
-    await inFlight;
+    await transaction;
   }
 
   private setState(state: BusState, detail: string): void {
@@ -208,48 +232,54 @@ export class Bus extends EventEmitter {
   }
 
   private async openLink(): Promise<void> {
-    if (this.closed) return;
+    if (this.isShutDown()) return;
+    this.move('opening');
     this.setState(this.stateValue === 'reconnecting' ? 'reconnecting' : 'opening', this.stateDetail);
     try {
       await this.link.open();
     } catch (err) {
-      if (this.closed) return;
+      if (this.isShutDown()) return;
       this.setState('reconnecting', (err as Error).message);
-      this.scheduleReopen();
+      this.reconnect();
       return;
     }
-    if (this.closed) {
+    if (this.isShutDown()) {
       await this.link.close();
       return;
     }
     this.reopenDelay = REOPEN_INITIAL_MS;
+    this.move('idle');
     this.setState('open', this.link.description);
     this.pump();
   }
 
-  private scheduleReopen(): void {
+  /** The link is down and the wire free: reopen after the backoff. */
+  private reconnect(): void {
+    this.move('reconnecting');
     clearTimeout(this.reopenTimer);
     this.reopenTimer = setTimeout(() => void this.openLink(), this.reopenDelay);
     this.reopenDelay = Math.min(REOPEN_MAX_MS, this.reopenDelay * 2);
   }
 
   private onLinkLost(err: Error): void {
-    if (this.closed) return;
-    // What is on the wire fails; what is queued waits for the link until its deadline.
+    if (this.isShutDown()) return;
+    // What is on the wire fails; what is queued waits for the link until its deadline. A phase in
+    // progress (the transaction, a silence) ends first; the pump then finds the link down.
     this.abortCurrent?.abort(new TransportError('closed', `link lost: ${err.message}`));
     this.setState('reconnecting', err.message);
-    this.scheduleReopen();
+    if (this.phaseValue === 'idle') this.reconnect();
   }
 
   private onLinkData(chunk: Buffer): void {
-    if (this.dataListeners.size === 0 && !(this.inFlight && this.settings.framing === 'modbus-tcp')) {
+    const inFlight = this.phaseValue === 'inFlight';
+    if (this.dataListeners.size === 0 && !(inFlight && this.settings.framing === 'modbus-tcp')) {
       this.staleBytes += chunk.length;
       if (this.settings.trace) this.traceFrame('rx', chunk, 'stale, discarded');
       // Bytes on the line, even unwanted ones (a late reply, noise), restart the silence the next
       // frame must wait for: sending into them would collide on a half-duplex bus.
-      if (!this.inFlight && this.settings.framing === 'rtu') {
+      if (!inFlight && this.settings.framing === 'rtu') {
         this.readyAt = Math.max(this.readyAt, performance.now() + this.silenceMs);
-        this.drainBeforeNext = true;
+        this.lineDirty = true;
       }
       return;
     }
@@ -293,29 +323,48 @@ export class Bus extends EventEmitter {
     }, Math.max(0, at - performance.now()));
   }
 
-  /** Starts the next transaction if the wire is free, the link open and the silence has passed. */
+  /**
+   * The one entry of the arbiter: acts only when idle, and decides the next phase — reconnect
+   * when the link is down, wait out the silence, drain the line, or put the next request on the wire.
+   */
   private pump(): void {
-    if (this.inFlight || this.gate || this.closed || !this.link.isOpen) return;
+    if (this.phaseValue !== 'idle') return;
+    if (!this.link.isOpen) return this.reconnect();
+    if (this.queue.length === 0) return; // rests idle; a submit runs the pump again
     const wait = this.readyAt - performance.now();
-    if (wait > 0) {
-      this.gate = preciseDelay(wait).then(() => {
-        this.gate = undefined;
-        this.pump();
-      });
-      return;
+    if (wait > 0) return this.waitIn('silence', preciseDelay(wait));
+    if (this.lineDirty) {
+      // bytes delivered meanwhile are stale: they restart the silence, and the pump runs again
+      this.lineDirty = false;
+      return this.waitIn('draining', this.link.discardInput().catch(() => undefined));
     }
-    if (this.drainBeforeNext) {
-      // bytes delivered meanwhile are stale: they restart the silence, and this runs again
-      this.drainBeforeNext = false;
-      this.gate = this.link
-        .discardInput()
-        .catch(() => undefined)
-        .then(() => {
-          this.gate = undefined;
-          this.pump();
-        });
-      return;
-    }
+    const entry = this.next();
+    if (!entry) return;
+    this.move('inFlight');
+    // execute settles every outcome itself; a throw here is a bug, logged so the bus goes on
+    const transaction = this.execute(entry).catch((err: unknown) => this.log(`bus ${this.key}: ${String(err)}`));
+    this.current = transaction.then(() => {
+      if (this.phaseValue !== 'inFlight') return; // closing: close() takes it from here
+      // Let the owner of the finished transaction run first: a command that read state queues its
+      // writes in the continuation, and they must outrank the poll already waiting (Modbus TCP has
+      // no silence gate that would give it that chance otherwise).
+      this.waitIn('yielding', new Promise<void>((resolve) => setImmediate(resolve)));
+    });
+  }
+
+  /** Enters a waiting phase; when `work` ends (and nothing moved meanwhile) back to idle and the pump. */
+  private waitIn(phase: 'silence' | 'draining' | 'yielding', work: Promise<void>): void {
+    this.move(phase);
+    this.current = work.then(() => {
+      if (this.phaseValue !== phase) return;
+      this.current = undefined;
+      this.move('idle');
+      this.pump();
+    });
+  }
+
+  /** The next request that may go now, in priority order; arms a wake-up when held requests are all that is left. */
+  private next(): QueueEntry | undefined {
     let heldUntil = Infinity;
     const entry = this.queue.take((e) => {
       const held = this.heldUntil(e.request);
@@ -329,24 +378,19 @@ export class Bus extends EventEmitter {
       this.stats.failure(new TransportError('unreachable', ''));
       return this.unreachableError(unit);
     });
-    if (!entry) {
-      if (heldUntil < Infinity) this.wakeAt(heldUntil);
-      return;
-    }
-    this.inFlight = this.execute(entry).finally(() => {
-      this.inFlight = undefined;
-      // Let the owner of the finished transaction run first: a command that read state queues its
-      // writes in the continuation, and they must outrank the poll already waiting (Modbus TCP has
-      // no silence gate that would give it that chance otherwise).
-      this.gate = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.gate = undefined;
-        this.pump();
-      });
-    });
+    if (!entry && heldUntil < Infinity) this.wakeAt(heldUntil);
+    return entry;
   }
 
+  /** One transaction: its outcome, then the silence it leaves, then health and statistics, then a retry or the result. */
   private async execute(entry: QueueEntry): Promise<void> {
-    const request = entry.request;
+    const t = await this.transact(entry.request);
+    this.leaveSilence(entry.request, t);
+    this.record(entry.request.unit, t);
+    this.settleOrRetry(entry, t.outcome);
+  }
+
+  private async transact(request: BusRequest<unknown>): Promise<Transaction> {
     const timeoutMs = request.timeoutMs ?? this.settings.timeoutMs;
     const abort = new AbortController();
     this.abortCurrent = abort;
@@ -373,7 +417,7 @@ export class Bus extends EventEmitter {
     const sentAt = performance.now();
     this.txStart = start;
     this.lastRxAt = undefined;
-    let outcome: { value: unknown } | { error: Error };
+    let outcome: Outcome;
     try {
       outcome = { value: await guarded(request.run(ctx), timeoutMs + GUARD_MS, abort, request.unit) };
     } catch (err) {
@@ -382,43 +426,55 @@ export class Bus extends EventEmitter {
     const end = this.clock.now();
     listeners.clear();
     this.abortCurrent = undefined;
+    return { outcome, start, end, wroteAt: writtenAt ?? sentAt };
+  }
+
+  /** When the next frame may go after this transaction, and what an unanswered one holds back. */
+  private leaveSilence(request: BusRequest<unknown>, t: Transaction): void {
     // The silence runs from the last byte on the line, not from the end of our processing of it:
     // decoding the reply and settling its promises happen while the line is quiet anyway.
     this.readyAt = (this.lastRxAt ?? performance.now()) + this.silenceMs + (request.pauseAfterMs ?? 0);
-    if ('error' in outcome && unanswered(outcome.error)) {
-      if (this.settings.framing === 'rtu') this.drainBeforeNext = true;
-      // a reply may still be on its way: let it arrive between transactions, where it is discarded.
-      // Counted from the request's write, when the device's clock starts: a stall between the start
-      // of the transaction and the write would otherwise shorten the guard (found by the fault soak).
-      // A CRC failure too: the frame that failed may have been a stale one cut short by the start
-      // of the device's own reply, still coming (found by the fault-rate soak: without the guard
-      // after a CRC failure, the next request met that reply on the wire).
-      const wroteAt = writtenAt ?? sentAt;
-      if (request.lateReplyGuardMs) this.readyAt = Math.max(this.readyAt, wroteAt + request.lateReplyGuardMs + this.silenceMs);
-      // later than the guard, a reply can only be mistaken by a request it cannot be told from
-      if (request.replyKey !== undefined && request.lateReplyHoldMs) {
-        const until = wroteAt + request.lateReplyHoldMs;
-        const prior = this.replyHolds.get(request.replyKey);
-        if (!prior || prior.until < until) this.replyHolds.set(request.replyKey, { until, identity: request.replyIdentity });
-      }
+    if (!('error' in t.outcome) || !unanswered(t.outcome.error)) return;
+    if (this.settings.framing === 'rtu') this.lineDirty = true;
+    // a reply may still be on its way: let it arrive between transactions, where it is discarded.
+    // Counted from the request's write, when the device's clock starts: a stall between the start
+    // of the transaction and the write would otherwise shorten the guard (found by the fault soak).
+    // A CRC failure too: the frame that failed may have been a stale one cut short by the start
+    // of the device's own reply, still coming (found by the fault-rate soak: without the guard
+    // after a CRC failure, the next request met that reply on the wire).
+    if (request.lateReplyGuardMs) this.readyAt = Math.max(this.readyAt, t.wroteAt + request.lateReplyGuardMs + this.silenceMs);
+    // later than the guard, a reply can only be mistaken by a request it cannot be told from
+    if (request.replyKey !== undefined && request.lateReplyHoldMs) {
+      const until = t.wroteAt + request.lateReplyHoldMs;
+      const prior = this.replyHolds.get(request.replyKey);
+      if (!prior || prior.until < until) this.replyHolds.set(request.replyKey, { until, identity: request.replyIdentity });
     }
-    const unit = request.unit;
+  }
 
-    if ('value' in outcome) {
+  /** Unit health (an answer, or a miss towards unreachable) and the bus statistics. */
+  private record(unit: string | undefined, t: Transaction): void {
+    if ('value' in t.outcome) {
       if (unit !== undefined) this.health.answered(unit);
-      this.stats.success(unit, start, end);
+      this.stats.success(unit, t.start, t.end);
+      return;
+    }
+    const err = t.outcome.error;
+    this.stats.failure(err, t.start, t.end);
+    if (unit === undefined) return;
+    if (err instanceof ModbusException || err instanceof ProtocolError) this.health.answered(unit);
+    else if (err instanceof TransportError && err.kind === 'timeout') this.health.missed(unit);
+  }
+
+  private settleOrRetry(entry: QueueEntry, outcome: Outcome): void {
+    if ('value' in outcome) {
       this.queue.settle(entry, undefined, outcome.value);
       return;
     }
     const err = outcome.error;
-    this.stats.failure(err, start, end);
-    const answered = err instanceof ModbusException || err instanceof ProtocolError;
-    if (unit !== undefined) {
-      if (answered) this.health.answered(unit);
-      else if (err instanceof TransportError && err.kind === 'timeout') this.health.missed(unit);
-    }
+    const request = entry.request;
+    const unit = request.unit;
     const retryable = err instanceof TransportError && ['timeout', 'crc', 'truncated', 'closed'].includes(err.kind);
-    if (retryable && entry.attempts < (request.retries ?? 0) && !this.closed && !(unit !== undefined && this.health.isUnreachable(unit))) {
+    if (retryable && entry.attempts < (request.retries ?? 0) && !this.isShutDown() && !(unit !== undefined && this.health.isUnreachable(unit))) {
       entry.attempts += 1;
       this.stats.retries += 1;
       this.queue.requeue(entry, err);
@@ -426,6 +482,17 @@ export class Bus extends EventEmitter {
     }
     this.queue.settle(entry, err);
   }
+}
+
+type Outcome = { value: unknown } | { error: Error };
+
+interface Transaction {
+  outcome: Outcome;
+  /** the bus clock at the start and end of the transaction */
+  start: number;
+  end: number;
+  /** performance.now() of the request's write (of the start when nothing was written) */
+  wroteAt: number;
 }
 
 /** The exchange went out but no valid answer came back. */

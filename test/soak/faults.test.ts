@@ -15,17 +15,42 @@ const CALLS = soakSize(700, 100000);
 const KACO_CALLS = soakSize(200, 20000);
 const MB = 2 ** 20;
 
+/** every Modbus run, reruns included: the invariants hold on each */
 let results: FaultSoakResult[] = [];
+/** per transport, whether one run kept the rig's timing (the first, or the one rerun after a rig failure) */
+let rigKept: Record<string, boolean> = {};
 let kaco: KacoSoakResult[] = [];
 let running: Promise<void> | undefined;
+
+/**
+ * One transport's soak; a run whose simulator was starved (a rig failure) is reported as such and
+ * run once more, and only a run on a rig that kept its timing counts as the pass. Every run's
+ * values, overlaps and early requests are checked all the same: nothing found in a rig-failed run
+ * is excused.
+ */
+async function soakTransport(transport: SoakTransport, seed: number): Promise<FaultSoakResult[]> {
+  const run = (): Promise<FaultSoakResult> => runFaultSoak({ transport, transactions: CALLS, faultShare: 0.05, seed, log: SOAK_FULL ? soakLog : undefined });
+  const first = await run();
+  if (first.simulatorStalls === 0) {
+    rigKept[transport] = true;
+    return [first];
+  }
+  soakLog(`${transport}: RIG FAILURE — the simulator answered more than half a timeout late ${first.simulatorStalls} times (the machine starved it); this run is not a pass, running it once more`);
+  const again = await run();
+  rigKept[transport] = again.simulatorStalls === 0;
+  return [first, again];
+}
 
 /** both soaks run side by side (they wait on simulated wire time, not on the CPU) */
 function runAll(): Promise<void> {
   running ??= (async () => {
-    [results, kaco] = await Promise.all([
-      Promise.all(TRANSPORTS.map((transport, i) => runFaultSoak({ transport, transactions: CALLS, faultShare: 0.05, seed: 11 + i, log: SOAK_FULL ? soakLog : undefined }))),
+    rigKept = {};
+    let perTransport: FaultSoakResult[][];
+    [perTransport, kaco] = await Promise.all([
+      Promise.all(TRANSPORTS.map((transport, i) => soakTransport(transport, 11 + i))),
       Promise.all([runKacoFaultSoak('pty', KACO_CALLS, 0.05, 21), runKacoFaultSoak('tcp', KACO_CALLS, 0.05, 22)]),
     ]);
+    results = perTransport.flat();
     for (const r of results) soakLog(describeSoak(r));
     for (const r of kaco) soakLog(describeKacoSoak(r));
   })();
@@ -68,9 +93,10 @@ describe(`soak: ${CALLS} Modbus transactions per transport with 5 % of each faul
     }
   });
 
-  it('ran on a rig that kept its own timing (otherwise the run is a rig failure, not a pass)', () => {
-    for (const r of results) {
-      assert.equal(r.simulatorStalls, 0, `${r.transport}: RIG FAILURE — the simulator answered more than half a timeout after its reply was due ${r.simulatorStalls} times (the machine starved it); the run proves nothing about the bus`);
+  it('ran on a rig that kept its own timing (a rig-failed run is run once more; otherwise the soak is a rig failure, not a pass)', () => {
+    for (const transport of TRANSPORTS) {
+      const stalls = results.filter((r) => r.transport === transport).map((r) => r.simulatorStalls);
+      assert.ok(rigKept[transport], `${transport}: RIG FAILURE — the simulator answered more than half a timeout after its reply was due (stalls per run: ${stalls.join(', ')}; the machine starved it); the run proves nothing about the bus`);
     }
   });
 
