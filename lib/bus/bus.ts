@@ -12,6 +12,7 @@ import { t35Ms } from './wireTiming';
 import { SerialLink } from './serialLink';
 import { TcpLink } from './tcpLink';
 import { canMove, type BusPhase } from './busPhase';
+import { BusContext } from './busContext';
 
 /** Grace the arbiter gives a transaction beyond its own timeout before taking the wire back. */
 const GUARD_MS = 250;
@@ -40,6 +41,8 @@ export function createLink(config: LinkConfig): Link {
  */
 export class Bus extends EventEmitter {
   readonly link: Link;
+  /** per-bus state of the layers above (Modbus client, read splits, unit locks, unit policies) */
+  readonly context: BusContext = new BusContext(this);
   private readonly clock: Clock;
   private readonly log: (message: string) => void;
   private readonly onPhase: ((from: BusPhase, to: BusPhase) => void) | undefined;

@@ -3,6 +3,7 @@ import TcpPort from 'modbus-serial/ports/tcpport';
 import type { Socket } from 'node:net';
 import type { Bus } from '../bus/bus';
 import type { TransactionContext } from '../bus/request';
+import type { ContextSlot } from '../bus/busContext';
 import type { Priority } from '../bus/priority';
 import { ConfigError, ModbusException, ProtocolError, TransportError } from '../bus/errors';
 import { RtuFramePort } from './rtuFramePort';
@@ -151,16 +152,11 @@ export class ModbusClient {
   }
 }
 
-const clients = new WeakMap<Bus, ModbusClient>();
+const MODBUS_CLIENT: ContextSlot<ModbusClient> = { name: 'modbus client', create: (bus) => new ModbusClient(bus) };
 
-/** The one Modbus client of a bus. */
+/** The one Modbus client of a bus, in the bus's context. */
 export function modbusClientFor(bus: Bus): ModbusClient {
-  let client = clients.get(bus);
-  if (!client) {
-    client = new ModbusClient(bus);
-    clients.set(bus, client);
-  }
-  return client;
+  return bus.context.get(MODBUS_CLIENT);
 }
 
 /** modbus-serial's errors as the three kinds of lib/bus/errors.ts (exported for its test). */
