@@ -172,7 +172,10 @@ export class KacoClient {
       const off = ctx.onData((chunk) => {
         if (!sent) return; // whatever came before our request is not its answer
         const reply = extractor.push(chunk);
-        if (reply) finish(() => resolve(reply));
+        if (reply) return finish(() => resolve(reply));
+        // known bad already: no need to sit out the response time (the bus's pause still follows)
+        const refusal = extractor.refusal;
+        if (refusal) finish(() => reject(outcomeError({ kind: 'rejected', ...refusal }, expect, ctx.timeoutMs, unit)));
       });
       const onAbort = (): void => {
         const reason: unknown = ctx.signal.reason;
