@@ -174,6 +174,8 @@ describe('examples in a real Node-RED with InfluxDB (e2e)', function () {
       for (const r of kaco) {
         assert.equal(r.host, 'pv-node-1');
         assert.equal(r.region, 'europe');
+        // command 3's values are their own point, a moment after command 0's
+        if (typeof r.e_total === 'number' && r.p_ac === null) continue;
         assert.equal(typeof r.p_ac, 'number');
         assert.ok((r.p_ac as number) > 0, 'the simulated day is at 11:00: power above zero');
         assert.equal(typeof r.e_day, 'number');
