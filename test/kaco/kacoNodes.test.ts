@@ -122,6 +122,26 @@ describe('kaco-read settings and bad input', function () {
     assert.deepEqual(comm.tags, { host: 'pv-strass', region: 'europe', inverter: '4' });
   });
 
+  it('takes the asleep policy from the kaco-inverter node', async () => {
+    f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }, { address: 2 }], inverter: { sleepAfter: 2 } });
+    const flow = f;
+    flow.sim.injectFault('no-answer', { address: 2 });
+    for (let k = 1; k <= 3; k++) {
+      flow.read.receive({} as never);
+      await waitFor(() => flow.comm.length >= 2 * k, 10000, `cycle ${k}`);
+    }
+    assert.deepEqual(statusesOf(flow.comm, 2), ['error', 'asleep', 'asleep']);
+    assert.equal(flow.sim.requests.filter((r) => r.address === 2).length, 2);
+  });
+
+  it('refuses a kaco-inverter with a bad asleep setting at deploy, naming it', async () => {
+    f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }], inverter: { sleepAfter: 0 } });
+    const flow = f;
+    await waitFor(() => flow.errors.length > 0, 5000, 'the deploy error');
+    assert.match(flow.errors[0], /asleep after must be 1–100/);
+    assert.equal(flow.sim.requests.length, 0);
+  });
+
   it('influx shape: [fields with time, tags] for influxdb out', async () => {
     f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }], read: { shape: 'influx' } });
     const flow = f;
