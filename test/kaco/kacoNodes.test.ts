@@ -122,6 +122,24 @@ describe('kaco-read settings and bad input', function () {
     assert.deepEqual(comm.tags, { host: 'pv-strass', region: 'europe', inverter: '4' });
   });
 
+  it('sends inverter 1\'s reading before its command 3 times out and before inverter 2 is asked or times out', async () => {
+    f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1, silentCommands: ['3'] }, { address: 2 }], read: { yieldEvery: 1 } });
+    const flow = f;
+    flow.sim.injectFault('no-answer', { address: 2 });
+    const atFirstReading: { requests: number; statuses: number; timestamp: number; receivedAt: number }[] = [];
+    helper.getNode('o1')?.on('input', (msg: unknown) => {
+      if (atFirstReading.length === 0) atFirstReading.push({ requests: flow.sim.requests.length, statuses: flow.comm.length, timestamp: (msg as { timestamp: number }).timestamp, receivedAt: Date.now() });
+    });
+    flow.read.receive({} as never);
+    await waitFor(() => flow.comm.length >= 2, 10000, 'both statuses');
+    const [first] = atFirstReading;
+    assert.equal(flow.readings[0].address, 1);
+    assert.equal(first.requests, 1, 'only #010 on the wire yet: not its command 3, not inverter 2');
+    assert.equal(first.statuses, 0, 'before inverter 1\'s turn (its command 3 timeout) ended');
+    assert.ok(first.timestamp <= first.receivedAt, 'stamped when decoded, received after');
+    assert.deepEqual(flow.comm.map((m) => `${String(m.address)} ${String(payloadOf(m).last_request_status)}`), ['1 ok', '2 error']);
+  });
+
   it('takes the asleep policy from the kaco-inverter node', async () => {
     f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }, { address: 2 }], inverter: { sleepAfter: 2 } });
     const flow = f;
