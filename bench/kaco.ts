@@ -79,11 +79,11 @@ async function cycleRow(count: number, pauseMs: number, cycles: number): Promise
   }
 }
 
-const SCALE = 60;
+export const SCALE = 60;
 const SIM_HOUR_MS = 3_600_000;
 
 /** Time running SCALE× faster, for the poller's timers and the bus's reachability clock. */
-function acceleratedTime(): { clock: Clock; scheduler: PollScheduler } {
+export function acceleratedTime(): { clock: Clock; scheduler: PollScheduler } {
   const t0 = performance.now();
   const now = (): number => (performance.now() - t0) * SCALE;
   const wall0 = Date.now();

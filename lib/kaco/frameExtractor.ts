@@ -95,6 +95,15 @@ export class FrameExtractor {
     return this.scan(false);
   }
 
+  /**
+   * A frame for this request that is already known bad (its check failed, or a byte came that no
+   * valid frame can hold at that place): the request can end now instead of at its timeout.
+   * KACO inverters send one reply per request, so nothing good follows a refused one.
+   */
+  get refusal(): { reason: string; badCheck: boolean } | undefined {
+    return this.result ? undefined : this.lastRejection;
+  }
+
   /** No more bytes will come (the response time is up): what the window held. */
   finish(): ExtractorOutcome {
     const reply = this.result ?? this.scan(true);
@@ -228,6 +237,9 @@ export class FrameExtractor {
     const buf = this.buf;
     const layout = STANDARD_LAYOUTS[shape];
     const at = offsetsOf(layout);
+    // digits, signs, points and spaces only up to the checksum: any other byte there is noise
+    const bad = firstNonText(buf, i + 4, Math.min(buf.length, i + at.checksumAt));
+    if (bad >= 0) return { kind: 'reject', rejection: { reason: `byte 0x${hex2(buf[bad])} at ${bad - i} cannot be in a ${shape} frame (garbled in transit)`, badCheck: false } };
     if (buf.length < i + at.checksumAt + 1) return WAIT;
     const values = parseStandardValues(buf, i, layout);
     if (!values.ok) return { kind: 'reject', rejection: values };
@@ -256,6 +268,10 @@ export class FrameExtractor {
   private evaluateType(i: number, address: number, command: string): Verdict {
     const buf = this.buf;
     const limit = Math.min(buf.length, i + MAX_TEXT_FRAME);
+    // text until ` <check>` CR: a byte that is not text can only be the check, so CR must follow it
+    for (let p = i + 4; p + 1 < limit; p++) {
+      if (buf[p] !== CR && !isTextByte(buf[p]) && buf[p + 1] !== CR) return { kind: 'reject', rejection: { reason: `byte 0x${hex2(buf[p])} at ${p - i} cannot be in a command 9 reply (garbled in transit)`, badCheck: false } };
+    }
     let rejection: Rejection | undefined;
     for (let p = i + 6; p < limit; p++) {
       if (buf[p] !== CR) continue;
@@ -268,9 +284,15 @@ export class FrameExtractor {
   }
 
   /** Frames whose bytes are all text end at the first CR; `parse` decides, `build` makes the reply. */
-  private untilCr<T>(from: number, maxEnd: number, parse: (cr: number) => Parsed<T>, build: (value: T) => KacoReply): Verdict {
+  private untilCr<T>(from: number, maxEnd: number, parse: (cr: number) => Parsed<T>, build: (value: T) => KacoReply, minTextToRefuse = 0): Verdict {
     const buf = this.buf;
     const cr = buf.subarray(0, Math.min(buf.length, maxEnd)).indexOf(CR, from);
+    // all text up to the CR: a byte that is not text means the frame was spoilt, refuse it now
+    const bad = firstNonText(buf, from, cr >= 0 ? cr : Math.min(buf.length, maxEnd));
+    if (bad >= 0) {
+      if (bad - from < minTextToRefuse) return SKIP;
+      return { kind: 'reject', rejection: { reason: `byte 0x${hex2(buf[bad])} at ${bad - from} of a text reply (garbled in transit)`, badCheck: false } };
+    }
     if (cr < 0) return buf.length >= maxEnd ? { kind: 'reject', rejection: { reason: `no CR within ${maxEnd - from} bytes`, badCheck: false } } : WAIT;
     const parsed = parse(cr);
     return parsed.ok ? { kind: 'accept', reply: build(parsed.value), end: cr + 1 } : { kind: 'reject', rejection: parsed };
@@ -278,8 +300,23 @@ export class FrameExtractor {
 
   private evaluateHeaderlessYield(i: number): Verdict {
     const buf = this.buf;
-    return this.untilCr(i + 1, i + MAX_TEXT_FRAME, (cr) => parseYield(buf, i + 1, cr, false), (v) => ({ shape: 'yield', address: undefined, command: '3', raw: EMPTY, hadHeader: false, ...v }));
+    return this.untilCr(i + 1, i + MAX_TEXT_FRAME, (cr) => parseYield(buf, i + 1, cr, false), (v) => ({ shape: 'yield', address: undefined, command: '3', raw: EMPTY, hadHeader: false, ...v }), HEADERLESS_TEXT_TO_REFUSE);
   }
+}
+
+/** An LF alone says little: a headerless command 3 counts as begun after this much text. */
+const HEADERLESS_TEXT_TO_REFUSE = 8;
+
+const isTextByte = (b: number): boolean => b >= 0x20 && b <= 0x7e;
+
+/** Index of the first byte in [from, to) that is not printable ASCII, or -1. */
+function firstNonText(buf: Uint8Array, from: number, to: number): number {
+  for (let p = from; p < to; p++) if (!isTextByte(buf[p])) return p;
+  return -1;
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
 }
 
 /** All of a reply at once (tests, captures): what the extractor makes of these bytes. */

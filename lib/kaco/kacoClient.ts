@@ -5,6 +5,7 @@ import { ConfigError, ProtocolError, TransportError } from '../bus/errors';
 import type { KacoCommand } from './commands';
 import { FrameExtractor, type ExtractorOutcome, type ReplyExpectation } from './frameExtractor';
 import type { FieldValues, KacoReply, YieldReply } from './frames';
+import { frameMarks, type FrameMarks } from './frameMarks';
 import { buildRequest, kacoUnit } from './request';
 import { combineSubInverters } from './subInverters';
 
@@ -30,7 +31,7 @@ export interface KacoClientOptions {
   probeEveryMs?: number;
   /** set when the owner stops: requests still to be sent end at once instead of taking the wire */
   signal?: AbortSignal;
-  /** set the bus's policy for KACO units (asleep after misses, probe interval); false for a one-off scan */
+  /** set the bus's policy for each inverter asked (asleep after misses, probe interval) unless setSleepPolicy did; false for a one-off scan */
   manageSleep?: boolean;
 }
 
@@ -57,9 +58,16 @@ export interface KacoMeasurement {
   address: number;
   family: MeasurementFamily;
   fields: FieldValues;
+  /** the command 0 frame's header and check as sent (not for series 000xi) */
+  frame?: FrameMarks;
 }
 
-const UNIT_PREFIX = 'kaco:';
+/** When an inverter counts as asleep and how often it is probed then: the inverter's own. */
+export interface SleepPolicy {
+  missesToAsleep: number;
+  probeEveryMs: number;
+}
+
 /** A response timer firing this much late shows a stalled process, not a silent line. */
 const STALL_MS = 5;
 /** How long a stalled process looks again for bytes the OS already holds (a thread-pool read and a poll phase). */
@@ -75,6 +83,8 @@ export class KacoClient {
   readonly options: Required<Omit<KacoClientOptions, 'signal'>> & { signal?: AbortSignal };
   /** series 000xi inverters found, read by their sub-inverters from then on */
   private readonly families = new Map<number, MeasurementFamily>();
+  /** addresses whose sleep policy is set on the bus */
+  private readonly policySet = new Set<number>();
 
   constructor(
     readonly bus: KacoBus,
@@ -86,7 +96,19 @@ export class KacoClient {
     if (!(o.timeoutMs >= 10 && o.timeoutMs <= 60000)) throw new ConfigError(`response timeout must be 10–60000 ms, got ${o.timeoutMs}`);
     if (!(o.pauseAfterMs >= 0 && o.pauseAfterMs <= 60000)) throw new ConfigError(`pause must be 0–60000 ms, got ${o.pauseAfterMs}`);
     if (!(Number.isInteger(o.missesToAsleep) && o.missesToAsleep >= 1)) throw new ConfigError(`misses before asleep must be a whole number >= 1, got ${o.missesToAsleep}`);
-    if (o.manageSleep) bus.setUnitPolicy(UNIT_PREFIX, { missesToUnreachable: o.missesToAsleep, backoffInitialMs: o.probeEveryMs, backoffMaxMs: o.probeEveryMs, backoffFactor: 1 });
+  }
+
+  /**
+   * The inverter's sleep policy on the bus, for its unit only (`kaco:<address>`): a policy for the
+   * whole `kaco:` prefix would let the last reader deployed set it for every inverter on the bus.
+   * (The bus matches units by prefix, so `kaco:3` would also cover `kaco:30`–`kaco:32`; each
+   * inverter read sets its own, and the longest prefix wins.)
+   */
+  setSleepPolicy(address: number, policy: SleepPolicy): void {
+    if (!(Number.isInteger(policy.missesToAsleep) && policy.missesToAsleep >= 1)) throw new ConfigError(`misses before asleep must be a whole number >= 1, got ${policy.missesToAsleep}`);
+    if (!(policy.probeEveryMs > 0)) throw new ConfigError(`probe interval must be > 0 ms, got ${policy.probeEveryMs}`);
+    this.bus.setUnitPolicy(kacoUnit(address), { missesToUnreachable: policy.missesToAsleep, backoffInitialMs: policy.probeEveryMs, backoffMaxMs: policy.probeEveryMs, backoffFactor: 1 });
+    this.policySet.add(address);
   }
 
   /** Marked asleep: missed its answers and waiting for the next probe. */
@@ -105,7 +127,7 @@ export class KacoClient {
       case 'standard':
       case 'generic':
         this.families.set(address, reply.shape);
-        return { address, family: reply.shape, fields: reply.fields };
+        return { address, family: reply.shape, fields: reply.fields, frame: frameMarks(reply) };
       default:
         throw new ProtocolError(`inverter ${address} answered command 0 with a ${reply.shape} reply`, reply.raw);
     }
@@ -129,6 +151,7 @@ export class KacoClient {
   /** One request and its reply as a bus transaction. Bad input throws before anything is queued. */
   request(address: number, command: KacoCommand, opts: RequestOptions = {}, subInverter = false): Promise<KacoReply> {
     const bytes = buildRequest(address, command);
+    if (this.options.manageSleep && !this.policySet.has(address)) this.setSleepPolicy(address, this.options);
     const expect: ReplyExpectation = { address, command, subInverter };
     const unit = kacoUnit(address);
     return this.bus.submit<KacoReply>({
@@ -172,7 +195,10 @@ export class KacoClient {
       const off = ctx.onData((chunk) => {
         if (!sent) return; // whatever came before our request is not its answer
         const reply = extractor.push(chunk);
-        if (reply) finish(() => resolve(reply));
+        if (reply) return finish(() => resolve(reply));
+        // known bad already: no need to sit out the response time (the bus's pause still follows)
+        const refusal = extractor.refusal;
+        if (refusal) finish(() => reject(outcomeError({ kind: 'rejected', ...refusal }, expect, ctx.timeoutMs, unit)));
       });
       const onAbort = (): void => {
         const reason: unknown = ctx.signal.reason;

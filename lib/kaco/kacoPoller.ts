@@ -1,8 +1,10 @@
 import { ConfigError, TransportError } from '../bus/errors';
 import { Priority } from '../bus/priority';
 import { isKacoAddress } from './commands';
+import { CommandSupport, type CommandSupportOptions } from './commandSupport';
+import type { FrameMarks } from './frameMarks';
 import type { FieldValues, YieldText } from './frames';
-import type { KacoClient, MeasurementFamily } from './kacoClient';
+import { KACO_CLIENT_DEFAULTS, type KacoClient, type MeasurementFamily, type SleepPolicy } from './kacoClient';
 
 /** One inverter to read, and the client of the bus it is on. */
 export interface PollTarget {
@@ -11,22 +13,38 @@ export interface PollTarget {
   address: number;
   name: string;
   client: KacoClient;
+  /** the inverter's sleep policy (its kaco-inverter node's); the client's when omitted */
+  sleep?: SleepPolicy;
 }
 
 export type CommunicationStatus = 'ok' | 'error' | 'asleep';
 
-/** What one cycle found out about one inverter. */
+/** Which request a reading comes from: command 0 (1–3 on a 000xi) or command 3. */
+export type ReadingPart = 'measurements' | 'yield';
+
+/** Values of one inverter from one request, handed on the moment they are decoded. */
+export interface InverterReading {
+  id: string;
+  address: number;
+  name: string;
+  part: ReadingPart;
+  fields: FieldValues;
+  family: MeasurementFamily;
+  /** command 3 as sent, for the old logger's names and units */
+  yieldAsSent?: YieldText;
+  /** command 0's frame header and check as sent, for the old logger's text fields */
+  frame?: FrameMarks;
+  /** wall-clock ms when the reply was decoded */
+  at: number;
+}
+
+/** What one cycle found out about one inverter: its communication status, once its turn is over. */
 export interface InverterResult {
   id: string;
   address: number;
   name: string;
   status: CommunicationStatus;
-  /** readings (status ok): command 0, plus command 3 in the cycles that read it */
-  fields?: FieldValues;
-  family?: MeasurementFamily;
-  /** command 3 as sent, for the old logger's names and units */
-  yieldAsSent?: YieldText;
-  /** '' when all went well; with status ok it can still say that command 3 failed */
+  /** '' when all went well; with status ok it can still say that command 3 failed or is not available */
   errorMessage: string;
   /** wall-clock ms when the measurement (or the failure) came */
   at: number;
@@ -74,7 +92,12 @@ export interface PollerOptions {
   intervalMs: number;
   /** read command 3 every this many cycles (1: every cycle); 0: never */
   yieldEvery: number;
+  /** each inverter's values, as soon as each request's reply is decoded */
+  onReading?(reading: InverterReading): void;
+  /** each inverter's communication status, once per cycle after its requests */
   onResult(result: InverterResult): void;
+  /** learning which inverters never answer command 3 (defaults: 3 misses, asked again hourly) */
+  commandSupport?: CommandSupportOptions;
   onCycle(summary: CycleSummary): void;
   scheduler?: PollScheduler;
 }
@@ -104,9 +127,11 @@ export class KacoPoller {
   private timer: unknown;
   private lastStart = -Infinity;
   private stopped = false;
+  readonly support: CommandSupport;
 
   constructor(private readonly options: PollerOptions) {
     this.scheduler = options.scheduler ?? realScheduler;
+    this.support = new CommandSupport(() => this.scheduler.now(), options.commandSupport);
     if (options.targets.length === 0) throw new ConfigError('no inverters to read');
     for (const t of options.targets) if (!isKacoAddress(t.address)) throw new ConfigError(`KACO address must be an integer 1–32, got ${String(t.address)}`);
     const seen = new Map<unknown, Map<number, PollTarget>>();
@@ -120,6 +145,8 @@ export class KacoPoller {
     if (options.intervalMs !== 0 && !(options.intervalMs >= MIN_CYCLE_MS)) throw new ConfigError(`interval must be 0 (on input only) or at least ${MIN_CYCLE_MS} ms, got ${options.intervalMs}`);
     if (!(Number.isInteger(options.yieldEvery) && options.yieldEvery >= 0)) throw new ConfigError(`command 3 cadence must be a whole number of cycles >= 0, got ${options.yieldEvery}`);
     this.targets = options.targets;
+    // the policy is the inverter's: whichever node reads it, it falls asleep and is probed alike
+    for (const t of options.targets) if (t.sleep) t.client.setSleepPolicy(t.address, t.sleep);
   }
 
   /** Starts the interval (the first cycle at once). No-op with interval 0. */
@@ -257,18 +284,30 @@ export class KacoPoller {
       return { ...base, status: 'error', errorMessage: (err as Error).message, at, busFailure };
     }
     const at = this.scheduler.wallNow();
-    const result: InverterResult = { ...base, status: 'ok', fields: { ...measured.fields }, family: measured.family, errorMessage: '', at };
-    if (withYield && measured.family !== 'standard000xi' && !this.stopped) {
+    const family = measured.family;
+    // out at once: the yield below (or its timeout) must not hold back what is already read
+    this.emitReading({ ...base, part: 'measurements', fields: { ...measured.fields }, family, frame: measured.frame, at });
+    const result: InverterResult = { ...base, status: 'ok', errorMessage: '', at };
+    if (withYield && family !== 'standard000xi' && !this.stopped && this.support.shouldAsk(target.id, '3')) {
       try {
         const y = await client.readYield(target.address, { priority: Priority.Background, deadlineMs });
-        // command 0's yield today is the fresher one
-        result.fields = { ...y.fields, ...result.fields };
-        result.yieldAsSent = y.asSent;
+        const change = this.support.answered(target.id, target.address, '3');
+        if (change) result.errorMessage = change.message;
+        // command 0's yield today (e_day) is the fresher one and already went out
+        const { e_day: _today, ...fields } = y.fields;
+        this.emitReading({ ...base, part: 'yield', fields, family, yieldAsSent: y.asSent, at: this.scheduler.wallNow() });
       } catch (err) {
-        result.errorMessage = `command 3: ${(err as Error).message}`;
+        const silent = err instanceof TransportError && err.kind === 'timeout';
+        const change = silent ? this.support.missed(target.id, target.address, '3') : undefined;
+        // learned: said once, here; from now on command 3 is asked only on its re-try
+        result.errorMessage = change ? change.message : this.support.isUnsupported(target.id, '3') ? '' : `command 3: ${(err as Error).message}`;
       }
     }
     return result;
+  }
+
+  private emitReading(reading: InverterReading): void {
+    if (!this.stopped) this.options.onReading?.(reading);
   }
 }
 
@@ -278,7 +317,8 @@ function isAsleep(err: unknown, client: KacoClient, address: number): boolean {
 }
 
 function asleepMessage(err: unknown, target: PollTarget): string {
-  const detail = err instanceof TransportError && err.kind === 'unreachable' ? err.message.replace(/^kaco:\d+ /, '') : `missed ${target.client.options.missesToAsleep} answers in a row`;
+  const misses = target.sleep?.missesToAsleep ?? target.client.options.missesToAsleep ?? KACO_CLIENT_DEFAULTS.missesToAsleep;
+  const detail = err instanceof TransportError && err.kind === 'unreachable' ? err.message.replace(/^kaco:\d+ /, '') : `missed ${misses} answers in a row`;
   return `inverter ${target.address} asleep (night or switched off): ${detail}`;
 }
 

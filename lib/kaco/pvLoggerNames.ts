@@ -4,8 +4,8 @@
  * Source: plieningerweb/kacors485 kacors485.py (KacoRS485Parser.mapping) and pv_logger's kaco.py
  * (measurement 'inverter' + address, fields {name: value}; measurement 'communication' with
  * last_request_status and error_msg; tags from config.yaml `tags:`).
- * Fields not listed here kept their name. kacors485 also wrote `last_command_sent` and
- * `checksum` (frame text, not measurements): not carried over.
+ * Fields not listed here kept their name. kacors485 also wrote `last_command_sent` (the frame's
+ * `*AAc` header) and `checksum` (the check as sent), both strings: written from command 0's frame.
  */
 export const PV_LOGGER_MEASUREMENT = (address: number): string => `inverter${address}`;
 export const PV_LOGGER_COMMUNICATION = 'communication';
@@ -32,3 +32,43 @@ export const PV_LOGGER_FIELD_NAMES: Readonly<Record<string, string>> = {
  * `hhhh:mm`; these fields take their value from the reply as sent, not from our Wh / hours.
  */
 export const PV_LOGGER_AS_SENT: readonly string[] = ['e_counter', 'e_total', 'hours_today', 'hours_counter', 'hours_total'];
+
+/**
+ * The InfluxDB type each of pv_logger's fields has in an existing database: kacors485 converted
+ * the values listed with `convert_to: float` and left the rest as the text it split from the
+ * reply. InfluxDB refuses a whole point whose field has another type than the shard holds
+ * ("field type conflict"), so every field keeps its old type, not only its name.
+ * (`status` was an integer: it goes to `status_code`, see above.)
+ * Source: shared/reference/kaco-rs485.md, "What the old pv_logger wrote into InfluxDB".
+ */
+export const PV_LOGGER_FIELD_TYPES: Readonly<Record<string, 'float' | 'string'>> = {
+  u_dc: 'float',
+  i_dc: 'float',
+  p_dc: 'float',
+  u_ac: 'float',
+  i_ac: 'float',
+  p_ac: 'float',
+  temp: 'float',
+  e_day: 'float',
+  p_top: 'float',
+  e_all: 'float',
+  type: 'string',
+  last_command_sent: 'string',
+  checksum: 'string',
+  run_today: 'string',
+  run_all: 'string',
+  run_all_again: 'string',
+  no_idea: 'string',
+};
+
+/** The value in the type pv_logger wrote that field with; others unchanged. */
+export function asPvLoggerType(name: string, value: number | string): number | string {
+  switch (PV_LOGGER_FIELD_TYPES[name]) {
+    case 'string':
+      return String(value);
+    case 'float':
+      return typeof value === 'number' ? value : Number(value);
+    default:
+      return value;
+  }
+}

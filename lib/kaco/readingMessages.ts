@@ -1,18 +1,22 @@
 /**
- * The messages kaco-read sends: one per inverter per cycle with its readings (output 1) and one
- * with its communication status (output 2), shaped for the nodes users already have.
+ * The messages kaco-read sends: one per inverter per reply with its readings (output 1: command
+ * 0 at once, command 3 as its own point when read) and one per inverter per cycle with its
+ * communication status (output 2), shaped for the nodes users already have. Every shape that can
+ * reach InfluxDB carries the tags on every point.
  *
  * payloadShape:
- * - 'fields'   payload = { field: value, … }; measurement, tags and timestamp ride on msg.
- *              influxdb out (measurement from msg, no tags), dashboard, debug.
- * - 'influx'   payload = [{ …fields, time: Date }, tags]: influxdb out with tags and the read time.
+ * - 'fields'   payload = [{ field: value, … }, tags]: influxdb out writes the fields with the tags
+ *              (its `[fields, tags]` form); the point's time is when InfluxDB receives it.
+ * - 'influx'   payload = [{ …fields, time: Date }, tags]: influxdb out with the read time.
  * - 'batch'    payload = [{ measurement, fields, tags, timestamp: Date }]: influxdb batch.
- * - 'document' payload = { time: Date, measurement, address, name, tags, …fields }: mongodb out.
- * Every message also carries msg.topic, msg.measurement, msg.tags, msg.timestamp (ms), msg.address.
+ * - 'document' payload = { time: Date, measurement, address, name, tags, …fields }: mongodb out
+ *              (influxdb out cannot take tags from it: choose fields, influx or batch there).
+ * Every message also carries msg.topic, msg.measurement, msg.tags, msg.timestamp (ms),
+ * msg.address and msg.part ('measurements' | 'yield'; 'status' on output 2).
  */
 import type { FieldValues } from './frames';
-import type { InverterResult } from './kacoPoller';
-import { PV_LOGGER_AS_SENT, PV_LOGGER_COMMUNICATION, PV_LOGGER_FIELD_NAMES, PV_LOGGER_MEASUREMENT } from './pvLoggerNames';
+import type { InverterReading, InverterResult, ReadingPart } from './kacoPoller';
+import { asPvLoggerType, PV_LOGGER_AS_SENT, PV_LOGGER_COMMUNICATION, PV_LOGGER_FIELD_NAMES, PV_LOGGER_MEASUREMENT } from './pvLoggerNames';
 
 export const PAYLOAD_SHAPES = ['fields', 'influx', 'batch', 'document'] as const;
 export type PayloadShape = (typeof PAYLOAD_SHAPES)[number];
@@ -36,16 +40,16 @@ export interface OutMessage {
   tags: Record<string, string>;
   timestamp: number;
   address: number;
+  part: ReadingPart | 'status';
 }
 
-/** Output 1: the readings of an inverter that answered; undefined for one that did not. */
-export function readingMessage(result: InverterResult, opts: MessageOptions): OutMessage | undefined {
-  if (result.status !== 'ok' || !result.fields) return undefined;
-  const measurement = opts.pvLoggerNames ? PV_LOGGER_MEASUREMENT(result.address) : opts.measurement;
+/** Output 1: the values of one reply. */
+export function readingMessage(reading: InverterReading, opts: MessageOptions): OutMessage {
+  const measurement = opts.pvLoggerNames ? PV_LOGGER_MEASUREMENT(reading.address) : opts.measurement;
   // the old logger's series were told apart by measurement name, with only the configured tags
-  const tags = opts.pvLoggerNames ? { ...opts.tags } : inverterTags(result, opts);
-  const fields = opts.pvLoggerNames ? pvLoggerFields(result) : { ...result.fields };
-  return shape(fields, measurement, tags, result, `kaco/${result.address}`, opts.shape);
+  const tags = opts.pvLoggerNames ? { ...opts.tags } : inverterTags(reading, opts);
+  const fields = opts.pvLoggerNames ? pvLoggerFields(reading) : { ...reading.fields };
+  return shape(fields, { measurement, tags, at: reading.at, address: reading.address, name: reading.name, topic: `kaco/${reading.address}`, part: reading.part }, opts.shape);
 }
 
 /** Output 2: last_request_status ok | error | asleep and error_msg, for every inverter every cycle. */
@@ -54,41 +58,57 @@ export function statusMessage(result: InverterResult, opts: MessageOptions): Out
   // one point per inverter: the inverter tag keeps two inverters' points at one instant apart
   const tags = opts.pvLoggerNames ? { ...opts.tags, inverter: String(result.address) } : inverterTags(result, opts);
   const fields: FieldValues = { last_request_status: result.status, error_msg: result.errorMessage };
-  return shape(fields, measurement, tags, result, `kaco/${result.address}/communication`, opts.shape);
+  return shape(fields, { measurement, tags, at: result.at, address: result.address, name: result.name, topic: `kaco/${result.address}/communication`, part: 'status' }, opts.shape);
 }
 
-function inverterTags(result: InverterResult, opts: MessageOptions): Record<string, string> {
-  const tags: Record<string, string> = { ...opts.tags, inverter: String(result.address) };
-  if (result.name) tags.name = result.name;
+function inverterTags(who: { address: number; name: string }, opts: MessageOptions): Record<string, string> {
+  const tags: Record<string, string> = { ...opts.tags, inverter: String(who.address) };
+  if (who.name) tags.name = who.name;
   return tags;
 }
 
-function pvLoggerFields(result: InverterResult): FieldValues {
+/** kacors485's names, values as it sent them where it kept the text, and each field's old type. */
+function pvLoggerFields(reading: InverterReading): FieldValues {
   const out: FieldValues = {};
-  for (const [name, value] of Object.entries(result.fields ?? {})) {
-    const asSent = result.yieldAsSent as Record<string, number | string> | undefined;
+  const asSent = reading.yieldAsSent as Record<string, number | string> | undefined;
+  for (const [name, value] of Object.entries(reading.fields)) {
     const v = PV_LOGGER_AS_SENT.includes(name) && asSent && name in asSent ? asSent[name] : value;
-    out[PV_LOGGER_FIELD_NAMES[name] ?? name] = v;
+    const oldName = PV_LOGGER_FIELD_NAMES[name] ?? name;
+    out[oldName] = asPvLoggerType(oldName, v);
+  }
+  if (reading.frame) {
+    out.last_command_sent = reading.frame.header;
+    out.checksum = reading.frame.check;
   }
   return out;
 }
 
-function shape(fields: FieldValues, measurement: string, tags: Record<string, string>, result: InverterResult, topic: string, payloadShape: PayloadShape): OutMessage {
-  const time = new Date(result.at);
+interface PointInfo {
+  measurement: string;
+  tags: Record<string, string>;
+  at: number;
+  address: number;
+  name: string;
+  topic: string;
+  part: OutMessage['part'];
+}
+
+function shape(fields: FieldValues, p: PointInfo, payloadShape: PayloadShape): OutMessage {
+  const time = new Date(p.at);
   let payload: unknown;
   switch (payloadShape) {
     case 'fields':
-      payload = fields;
+      payload = [fields, p.tags];
       break;
     case 'influx':
-      payload = [{ ...fields, time }, tags];
+      payload = [{ ...fields, time }, p.tags];
       break;
     case 'batch':
-      payload = [{ measurement, fields, tags, timestamp: time }];
+      payload = [{ measurement: p.measurement, fields, tags: p.tags, timestamp: time }];
       break;
     case 'document':
-      payload = { time, measurement, address: result.address, name: result.name, tags, ...fields };
+      payload = { time, measurement: p.measurement, address: p.address, name: p.name, tags: p.tags, ...fields };
       break;
   }
-  return { payload, topic, measurement, tags, timestamp: result.at, address: result.address };
+  return { payload, topic: p.topic, measurement: p.measurement, tags: p.tags, timestamp: p.at, address: p.address, part: p.part };
 }

@@ -225,6 +225,7 @@ export class KacoSim {
 
   private replyFrame(inverter: SimInverter, command: string, snap: SimSnapshot): ReplyFrame | undefined {
     const generic = inverter.protocol === 'generic';
+    if (inverter.silentCommands.has(command)) return undefined;
     switch (command) {
       case '0':
         return generic ? genericReply(inverter.address, snap.measurements, inverter.type) : standardReply(inverter.address, '0', snap.measurements, inverter.type);

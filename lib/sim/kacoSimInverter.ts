@@ -19,6 +19,8 @@ export interface SimInverterSpec {
   ratedPowerW?: number;
   /** total yield before today, kWh; default 25000 */
   totalBeforeTodayKWh?: number;
+  /** commands it never answers, as some types and firmwares leave out command 3 or 9; default none */
+  silentCommands?: readonly string[];
 }
 
 export interface SimSnapshot {
@@ -42,6 +44,8 @@ export class SimInverter {
   readonly type: string;
   readonly ratedPowerW: number;
   readonly totalBeforeTodayKWh: number;
+  /** a test may change it while running */
+  readonly silentCommands: Set<string>;
   /** values pinned by a test, over whatever the curve says */
   readonly overrides: FieldValues = {};
 
@@ -52,6 +56,7 @@ export class SimInverter {
     this.type = spec.type ?? (this.protocol === 'standard' ? '5000xi' : '086L32');
     this.ratedPowerW = spec.ratedPowerW ?? (this.protocol === 'standard' ? 5000 : 10000);
     this.totalBeforeTodayKWh = spec.totalBeforeTodayKWh ?? 25000;
+    this.silentCommands = new Set(spec.silentCommands ?? []);
   }
 
   snapshot(hours: number): SimSnapshot {

@@ -20,6 +20,12 @@ export = function register(RED: NodeAPI): void {
     this.address = isKacoAddress(raw) ? raw : NaN;
     if (!isKacoAddress(raw)) this.configError = `KACO address must be an integer 1–32, got ${String(config.address)}`;
     this.displayName = (config.name ?? '').trim() || `KACO ${String(config.address ?? DEFAULTS.address)}`;
+    const given = (v: unknown, d: number): number => (v === undefined || v === '' ? d : Number(v));
+    const missesToAsleep = given(config.sleepAfter, DEFAULTS.sleepAfter);
+    const probeS = given(config.probeInterval, DEFAULTS.probeInterval);
+    this.sleep = { missesToAsleep, probeEveryMs: probeS * 1000 };
+    if (!(Number.isInteger(missesToAsleep) && missesToAsleep >= 1 && missesToAsleep <= 100)) this.configError ??= `asleep after must be 1–100 missed answers, got ${String(config.sleepAfter)}`;
+    if (!(probeS >= 1 && probeS <= 86400)) this.configError ??= `probe interval must be 1–86400 s, got ${String(config.probeInterval)}`;
   }
 
   RED.nodes.registerType('kaco-inverter', KacoInverterNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);

@@ -1,4 +1,5 @@
 import type { Node } from 'node-red';
+import type { SleepPolicy } from '../../lib/kaco/kacoClient';
 
 /** What a kaco-inverter config node offers kaco-read. */
 export interface KacoInverterConfigNode extends Node {
@@ -8,6 +9,8 @@ export interface KacoInverterConfigNode extends Node {
   readonly displayName: string;
   /** the id of the rs485-bus node it is on */
   readonly busId: string;
-  /** why this node cannot be used (bad address), or undefined */
+  /** when it counts as asleep and how often it is probed then, whichever kaco-read reads it */
+  readonly sleep: SleepPolicy;
+  /** why this node cannot be used (bad address or sleep setting), or undefined */
   readonly configError?: string;
 }

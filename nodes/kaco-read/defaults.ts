@@ -6,8 +6,6 @@ export const DEFAULTS = {
   yieldEvery: 6,
   timeout: 2500,
   pause: 1000,
-  sleepAfter: 3,
-  probeInterval: 60,
   shape: 'fields',
   measurement: 'kaco',
   statusMeasurement: 'kaco_communication',
@@ -22,8 +20,6 @@ export interface KacoReadConfig {
   yieldEvery: number | string;
   timeout: number | string;
   pause: number | string;
-  sleepAfter: number | string;
-  probeInterval: number | string;
   shape: string;
   measurement: string;
   statusMeasurement: string;

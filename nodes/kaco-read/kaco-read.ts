@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { KacoPoller, type CycleSummary, type InverterResult } from '../../lib/kaco/kacoPoller';
+import { KacoPoller, type CycleSummary, type InverterReading, type InverterResult } from '../../lib/kaco/kacoPoller';
 import { readingMessage, statusMessage } from '../../lib/kaco/readingMessages';
 import { failInput, type InputMessage } from '../support/nodeErrors';
 import { closeKacoBusGroups, openKacoBusGroups, type KacoBusGroups } from './kacoBusGroups';
@@ -29,10 +29,11 @@ export = function register(RED: NodeAPI): void {
     try {
       const settings = kacoReadSettings(config);
       groups = openKacoBusGroups(RED, node, config.inverters, { owner: node.id, signal: stop.signal, ...settings.client });
-      const onResult = (r: InverterResult): void => {
-        node.send([readingMessage(r, settings.messages) ?? null, statusMessage(r, settings.messages)] as unknown as Parameters<Node['send']>[0]);
-      };
-      poller = new KacoPoller({ targets: groups.targets, intervalMs: settings.intervalMs, yieldEvery: settings.yieldEvery, onResult, onCycle });
+      type Send = Parameters<Node['send']>[0];
+      // each reply's values leave the moment they are decoded; the status once the inverter's turn is over
+      const onReading = (r: InverterReading): void => node.send([readingMessage(r, settings.messages), null] as unknown as Send);
+      const onResult = (r: InverterResult): void => node.send([null, statusMessage(r, settings.messages)] as unknown as Send);
+      poller = new KacoPoller({ targets: groups.targets, intervalMs: settings.intervalMs, yieldEvery: settings.yieldEvery, onReading, onResult, onCycle });
       if (settings.intervalMs > 0) poller.start();
       else node.status({ fill: 'grey', shape: 'ring', text: RED._('kaco-read.status.waiting') });
     } catch (err) {

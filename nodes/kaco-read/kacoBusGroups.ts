@@ -40,7 +40,7 @@ export function openKacoBusGroups(RED: NodeAPI, user: Node, ids: unknown, option
         client = new KacoClient(bus, options);
         clients.set(busNode, client);
       }
-      targets.push({ id: inverter.id, address: inverter.address, name: inverter.displayName, client });
+      targets.push({ id: inverter.id, address: inverter.address, name: inverter.displayName, client, sleep: inverter.sleep });
     }
   } catch (err) {
     void closeKacoBusGroups({ targets: [], busNodes: [...clients.keys()] }, user);

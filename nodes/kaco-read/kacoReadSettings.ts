@@ -27,10 +27,6 @@ export function kacoReadSettings(raw: Partial<KacoReadConfig>): KacoReadSettings
   if (!(timeoutMs >= 100 && timeoutMs <= 60000)) throw new ConfigError(`response timeout must be 100–60000 ms, got ${c.timeout}`);
   const pauseAfterMs = Number(c.pause);
   if (!(pauseAfterMs >= 0 && pauseAfterMs <= 60000)) throw new ConfigError(`pause must be 0–60000 ms, got ${c.pause}`);
-  const missesToAsleep = Number(c.sleepAfter);
-  if (!(Number.isInteger(missesToAsleep) && missesToAsleep >= 1 && missesToAsleep <= 100)) throw new ConfigError(`asleep after must be 1–100 missed answers, got ${c.sleepAfter}`);
-  const probeS = Number(c.probeInterval);
-  if (!(probeS >= 1 && probeS <= 86400)) throw new ConfigError(`probe interval must be 1–86400 s, got ${c.probeInterval}`);
   const shape = String(c.shape) as PayloadShape;
   if (!PAYLOAD_SHAPES.includes(shape)) throw new ConfigError(`output shape must be one of ${PAYLOAD_SHAPES.join(', ')}, got ${c.shape}`);
   const measurement = String(c.measurement).trim();
@@ -39,7 +35,8 @@ export function kacoReadSettings(raw: Partial<KacoReadConfig>): KacoReadSettings
   return {
     intervalMs: interval * 1000,
     yieldEvery,
-    client: { timeoutMs, pauseAfterMs, missesToAsleep, probeEveryMs: probeS * 1000 },
+    // the asleep policy is each inverter's (kaco-inverter), not the reader's
+    client: { timeoutMs, pauseAfterMs },
     messages: { shape, measurement, statusMeasurement, pvLoggerNames: c.pvLoggerNames === true || c.pvLoggerNames === 'true', tags: parseTags(c.tags) },
   };
 }

@@ -266,3 +266,49 @@ describe('kaco frame extractor: commands 3, 9, 8, s', () => {
     assert.equal((reply(decodeReply(CAPTURES.firmwareXi, { address: 2, command: '8' })) as { text: string }).text, 'K222.36DE 6817');
   });
 });
+
+describe('kaco frame extractor: refusing a spoilt frame before the response time is up', () => {
+  const spoil = (frame: Buffer, from: number): Buffer => {
+    const bytes = Buffer.from(frame);
+    for (let i = from; i < bytes.length; i++) bytes[i] = 0x80 | (i & 0x7f);
+    return bytes;
+  };
+
+  it('refuses a standard frame at the first byte no frame can hold there, before its checksum position arrived', () => {
+    const e = new FrameExtractor({ address: 3, command: '0' });
+    const spoilt = spoil(SPEC_EXAMPLE, 20);
+    assert.equal(e.push(spoilt.subarray(0, 21)), undefined);
+    assert.match(e.refusal?.reason ?? '', /garbled/);
+  });
+
+  it('refuses a generic frame whose CR never comes because its second half is noise', () => {
+    const e = new FrameExtractor({ address: 3, command: '0' });
+    e.push(spoil(CAPTURES.tl3, 40));
+    assert.match(e.refusal?.reason ?? '', /garbled/);
+  });
+
+  it('refuses a headerless command 3 reply once it turns to noise, and a command 9 reply with noise before its check', () => {
+    const y = new FrameExtractor({ address: 1, command: '3' });
+    y.push(latin1('\n   4520  23830  43200  43200  03:54  61003:54  61003:54\r').subarray(0, 30));
+    assert.equal(y.refusal, undefined, 'good text so far: wait for the rest');
+    y.push(Buffer.from([0xc1, 0xd2]));
+    const refused = y.refusal as { reason: string } | undefined; // read again: the push changed it
+    assert.match(refused?.reason ?? '', /garbled/);
+    const t = new FrameExtractor({ address: 1, command: '9' });
+    t.push(Buffer.concat([latin1('*019 50'), Buffer.from([0xe0, 0x41])]));
+    assert.match(t.refusal?.reason ?? '', /command 9/);
+  });
+
+  it('does not refuse what may still become a good frame: a check byte of any value, a pause before the type', () => {
+    for (const [name, frame] of Object.entries(CHECKSUM_IS)) {
+      const e = new FrameExtractor({ address: 3, command: '0' });
+      for (const b of frame) e.push(Buffer.from([b]));
+      assert.equal(e.refusal, undefined, name);
+      assert.notEqual(e.finish().kind, 'rejected', name);
+    }
+    const cr = new FrameExtractor({ address: 1, command: '9' });
+    for (const b of TYPE_CHECK_IS_CR) cr.push(Buffer.from([b]));
+    assert.equal(cr.refusal, undefined);
+    assert.equal(cr.finish().kind, 'reply');
+  });
+});

@@ -66,6 +66,19 @@ for (const { name, endpoint } of TRANSPORTS) {
       assert.deepEqual((await client.readMeasurements(1)).fields, sim.snapshot(1).measurements);
     });
 
+    it('refuses a garbled reply as soon as its bytes show it, not at the end of the response time', async () => {
+      // a response time far beyond this test's own timeout: only an early refusal lets it pass
+      const patient = new KacoClient(bus, { owner: 'patient', timeoutMs: 60000, pauseAfterMs: 30 });
+      for (const [address, command] of [[1, '0'], [2, '0'], [1, '3'], [2, '3']] as const) {
+        sim.injectFault('garbled', { address, command, count: 1 });
+        const started = performance.now();
+        const err = await rejection(command === '0' ? patient.readMeasurements(address) : patient.readYield(address));
+        assert.match(err.message, /garbled in transit/, `inverter ${address} command ${command}: ${err.message}`);
+        assert.ok(performance.now() - started < 60000, 'refused before the response time ran out');
+      }
+      assert.deepEqual((await patient.readMeasurements(1)).fields, sim.snapshot(1).measurements);
+    });
+
     it('tolerates glitch zeros and a long pause inside the frame', async () => {
       sim.injectFault('glitch-zeros', { address: 1, count: 1 });
       assert.equal((await client.readMeasurements(1)).fields.type, '5000xi');

@@ -32,12 +32,16 @@ export interface KacoFlowOptions {
   sim?: Partial<KacoSimOptions>;
   /** kaco-read properties over the test defaults */
   read?: Record<string, unknown>;
+  /** kaco-inverter properties over the test defaults (asleep after 3 misses, probe every 60 s) */
+  inverter?: Record<string, unknown>;
   /** rs485-bus properties over the simulator's line */
   bus?: Record<string, unknown>;
+  /** more node types, nodes and their credentials (e.g. the real influxdb nodes) */
+  extra?: { types: unknown[]; nodes: Record<string, unknown>[]; credentials?: Record<string, unknown>; wires?: string[][] };
 }
 
 /** Fast settings for tests: KACO's defaults (2.5 s, 1 s, 60 s) would make every test slow. */
-export const FAST_READ = { interval: 0, yieldEvery: 0, timeout: 400, pause: 50, sleepAfter: 3, probeInterval: 60, shape: 'fields', measurement: 'kaco', statusMeasurement: 'kaco_communication', pvLoggerNames: false, tags: '{"host":"test-pi"}' };
+export const FAST_READ = { interval: 0, yieldEvery: 0, timeout: 400, pause: 50, shape: 'fields', measurement: 'kaco', statusMeasurement: 'kaco_communication', pvLoggerNames: false, tags: '{"host":"test-pi"}' };
 
 export function busPropsFor(sim: KacoSim): Record<string, unknown> {
   return sim.clientPath
@@ -50,13 +54,14 @@ export async function startKacoFlow(opts: KacoFlowOptions): Promise<KacoFlow> {
   const sim = await KacoSim.start({ endpoint: opts.endpoint, inverters, latencyMs: 20, timeOfDay: () => 13, ...opts.sim });
   const flow = [
     { id: 'bus1', type: 'rs485-bus', name: 'kaco line', timeout: 1000, pause: 0, deadline: 30000, trace: false, ...busPropsFor(sim), ...opts.bus },
-    ...inverters.map((inv) => ({ id: `inv${inv.address}`, type: 'kaco-inverter', name: `roof ${inv.address}`, bus: 'bus1', address: inv.address })),
-    { id: 'read', type: 'kaco-read', name: 'kaco', inverters: inverters.map((inv) => `inv${inv.address}`), ...FAST_READ, ...opts.read, wires: [['o1'], ['o2']] },
+    ...inverters.map((inv) => ({ id: `inv${inv.address}`, type: 'kaco-inverter', name: `roof ${inv.address}`, bus: 'bus1', address: inv.address, sleepAfter: 3, probeInterval: 60, ...opts.inverter })),
+    { id: 'read', type: 'kaco-read', name: 'kaco', inverters: inverters.map((inv) => `inv${inv.address}`), ...FAST_READ, ...opts.read, wires: opts.extra?.wires ?? [['o1'], ['o2']] },
+    ...(opts.extra?.nodes ?? []),
     { id: 'o1', type: 'helper' },
     { id: 'o2', type: 'helper' },
   ];
   try {
-    await helper.load(KACO_NODES, flow as Parameters<typeof helper.load>[1]);
+    await helper.load([...KACO_NODES, ...((opts.extra?.types ?? []) as typeof KACO_NODES)], flow as Parameters<typeof helper.load>[1], opts.extra?.credentials as Parameters<typeof helper.load>[2]);
   } catch (err) {
     await sim.close();
     throw err;
@@ -87,4 +92,5 @@ export async function startKacoFlow(opts: KacoFlowOptions): Promise<KacoFlow> {
 import { waitFor } from '../support/waitFor';
 export { waitFor };
 
-export const payloadOf = (m: Msg): Record<string, unknown> => m.payload as Record<string, unknown>;
+/** the fields of a message in the `fields` shape (`[fields, tags]`) */
+export const payloadOf = (m: Msg): Record<string, unknown> => (m.payload as [Record<string, unknown>, Record<string, string>])[0];

@@ -18,15 +18,17 @@ for (const { name, endpoint } of TRANSPORTS) {
       assert.equal(allBuses().length, 0, 'every bus released after unload');
     });
 
-    it('sends one message per inverter whose fields equal the simulator state, and ok status', async () => {
+    it('sends each inverter\'s command 0 and command 3 values as they come, equal to the simulator state, with the tags, and ok status', async () => {
       f = await startKacoFlow({ endpoint, read: { yieldEvery: 1 } });
       const flow = f;
       flow.read.receive({ payload: 'go' } as never);
       await waitFor(() => flow.comm.length >= 3, 15000, 'three status messages');
-      assert.deepEqual(flow.readings.map((m) => m.address), [1, 2, 3]);
+      assert.deepEqual(flow.readings.map((m) => `${String(m.address)} ${String(m.part)}`), ['1 measurements', '1 yield', '2 measurements', '2 yield', '3 measurements', '3 yield']);
       for (const m of flow.readings) {
         const snap = flow.sim.snapshot(m.address as number);
-        assert.deepEqual(m.payload, { ...snap.yield, ...snap.measurements }, `inverter ${m.address}`);
+        const { e_day: _today, ...yieldFields } = snap.yield;
+        assert.deepEqual(payloadOf(m), m.part === 'yield' ? yieldFields : snap.measurements, `inverter ${m.address}`);
+        assert.deepEqual((m.payload as unknown[])[1], m.tags, 'the fields shape carries the tags for influxdb out');
         assert.equal(m.topic, `kaco/${m.address}`);
         assert.equal(m.measurement, 'kaco');
         assert.deepEqual(m.tags, { host: 'test-pi', inverter: String(m.address), name: `roof ${m.address}` });
@@ -71,7 +73,7 @@ for (const { name, endpoint } of TRANSPORTS) {
       assert.ok(r1.repliedAt >= r2.arrivedAt && r1.repliedAt < r2.arrivedAt + r2.turnaroundMs + r2.wireMs, `the late frame arrived while inverter 2 was being asked: ${window}`);
       assert.deepEqual(statusesOf(flow.comm, 1), ['error']);
       assert.deepEqual(flow.readings.map((m) => m.address), [2]);
-      assert.deepEqual(flow.readings[0].payload, flow.sim.snapshot(2).measurements);
+      assert.deepEqual(payloadOf(flow.readings[0]), flow.sim.snapshot(2).measurements);
       assert.notEqual(payloadOf(flow.readings[0]).p_ac, flow.sim.snapshot(1).measurements.p_ac);
     });
   });
@@ -86,12 +88,17 @@ describe('kaco-read settings and bad input', function () {
     f = undefined;
   });
 
-  it('writes the old pv_logger names: inverter<address>, communication, temp, p_top, e_all as sent', async () => {
+  it('writes the old pv_logger names and types: inverter<address>, communication, temp, p_top, e_all as sent, no_idea and the hours as text, the frame header and check', async () => {
     f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 4 }], read: { pvLoggerNames: true, yieldEvery: 1, shape: 'batch', tags: '{"host":"pv-strass","region":"europe"}' } });
     const flow = f;
     flow.read.receive({} as never);
     await waitFor(() => flow.comm.length >= 1, 10000, 'a status message');
-    const [point] = flow.readings[0].payload as { measurement: string; fields: Record<string, unknown>; tags: unknown; timestamp: Date }[];
+    type Point = { measurement: string; fields: Record<string, unknown>; tags: unknown; timestamp: Date };
+    assert.deepEqual(flow.readings.map((m) => m.part), ['measurements', 'yield']);
+    const [measured] = flow.readings[0].payload as Point[];
+    const [yielded] = flow.readings[1].payload as Point[];
+    const point = { ...measured, fields: { ...measured.fields, ...yielded.fields } };
+    assert.deepEqual(yielded.tags, measured.tags);
     const snap = flow.sim.snapshot(4);
     assert.equal(point.measurement, 'inverter4');
     assert.deepEqual(point.tags, { host: 'pv-strass', region: 'europe' });
@@ -103,11 +110,54 @@ describe('kaco-read settings and bad input', function () {
     assert.equal(point.fields.p_top, snap.yield.p_peak_day);
     assert.equal(point.fields.e_all, (snap.yield.e_total as number) / 1000, 'kWh as the xi sends it');
     assert.match(String(point.fields.run_today), /^\d+:\d\d$/);
+    assert.equal(point.fields.no_idea, String((snap.yield.e_counter as number) / 1000), 'a string in pv_logger: the counter as sent, as text');
+    assert.equal(point.fields.last_command_sent, '*040');
+    assert.equal(typeof point.fields.checksum, 'string');
+    assert.equal((point.fields.checksum as string).length >= 1, true);
+    assert.equal(point.fields.type, '5000xi');
     assert.equal(point.fields.u_dc, snap.measurements.u_dc);
     const [comm] = flow.comm[0].payload as { measurement: string; fields: Record<string, unknown>; tags: unknown }[];
     assert.equal(comm.measurement, 'communication');
     assert.deepEqual(comm.fields, { last_request_status: 'ok', error_msg: '' });
     assert.deepEqual(comm.tags, { host: 'pv-strass', region: 'europe', inverter: '4' });
+  });
+
+  it('sends inverter 1\'s reading before its command 3 times out and before inverter 2 is asked or times out', async () => {
+    f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1, silentCommands: ['3'] }, { address: 2 }], read: { yieldEvery: 1 } });
+    const flow = f;
+    flow.sim.injectFault('no-answer', { address: 2 });
+    const atFirstReading: { requests: number; statuses: number; timestamp: number; receivedAt: number }[] = [];
+    helper.getNode('o1')?.on('input', (msg: unknown) => {
+      if (atFirstReading.length === 0) atFirstReading.push({ requests: flow.sim.requests.length, statuses: flow.comm.length, timestamp: (msg as { timestamp: number }).timestamp, receivedAt: Date.now() });
+    });
+    flow.read.receive({} as never);
+    await waitFor(() => flow.comm.length >= 2, 10000, 'both statuses');
+    const [first] = atFirstReading;
+    assert.equal(flow.readings[0].address, 1);
+    assert.equal(first.requests, 1, 'only #010 on the wire yet: not its command 3, not inverter 2');
+    assert.equal(first.statuses, 0, 'before inverter 1\'s turn (its command 3 timeout) ended');
+    assert.ok(first.timestamp <= first.receivedAt, 'stamped when decoded, received after');
+    assert.deepEqual(flow.comm.map((m) => `${String(m.address)} ${String(payloadOf(m).last_request_status)}`), ['1 ok', '2 error']);
+  });
+
+  it('takes the asleep policy from the kaco-inverter node', async () => {
+    f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }, { address: 2 }], inverter: { sleepAfter: 2 } });
+    const flow = f;
+    flow.sim.injectFault('no-answer', { address: 2 });
+    for (let k = 1; k <= 3; k++) {
+      flow.read.receive({} as never);
+      await waitFor(() => flow.comm.length >= 2 * k, 10000, `cycle ${k}`);
+    }
+    assert.deepEqual(statusesOf(flow.comm, 2), ['error', 'asleep', 'asleep']);
+    assert.equal(flow.sim.requests.filter((r) => r.address === 2).length, 2);
+  });
+
+  it('refuses a kaco-inverter with a bad asleep setting at deploy, naming it', async () => {
+    f = await startKacoFlow({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }], inverter: { sleepAfter: 0 } });
+    const flow = f;
+    await waitFor(() => flow.errors.length > 0, 5000, 'the deploy error');
+    assert.match(flow.errors[0], /asleep after must be 1–100/);
+    assert.equal(flow.sim.requests.length, 0);
   });
 
   it('influx shape: [fields with time, tags] for influxdb out', async () => {

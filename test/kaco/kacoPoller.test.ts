@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import type { Bus } from '../../lib/bus/bus';
 import { ConfigError } from '../../lib/bus/errors';
 import { KacoClient } from '../../lib/kaco/kacoClient';
-import { KacoPoller, type CycleSummary, type InverterResult } from '../../lib/kaco/kacoPoller';
+import { KacoPoller, type CycleSummary, type InverterReading, type InverterResult } from '../../lib/kaco/kacoPoller';
 import { KacoSim } from '../../lib/sim/kacoSim';
 import { openBus, waitFor } from './simBus';
 
@@ -13,10 +13,12 @@ describe('kaco poller against the simulator (TCP)', function () {
   let client: KacoClient;
   let poller: KacoPoller | undefined;
   const results: InverterResult[] = [];
+  const readings: InverterReading[] = [];
   const cycles: CycleSummary[] = [];
 
   beforeEach(async () => {
     results.length = 0;
+    readings.length = 0;
     cycles.length = 0;
     sim = await KacoSim.start({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }, { address: 2, protocol: 'generic' }, { address: 3 }], latencyMs: 20, timeOfDay: () => 14 });
     bus = await openBus(sim);
@@ -35,6 +37,7 @@ describe('kaco poller against the simulator (TCP)', function () {
       targets: [1, 2, 3].map((address) => ({ id: `inv${address}`, address, name: `roof ${address}`, client })),
       intervalMs,
       yieldEvery,
+      onReading: (r) => readings.push(r),
       onResult: (r) => results.push(r),
       onCycle: (c) => cycles.push(c),
     });
@@ -43,12 +46,18 @@ describe('kaco poller against the simulator (TCP)', function () {
     poller = make(0, 2);
     const first = await poller.trigger();
     assert.deepEqual([first.ok, first.error, first.asleep, first.withYield], [3, 0, 0, true]);
-    for (const r of results) assert.deepEqual(r.fields, { ...sim.snapshot(r.address).yield, ...sim.snapshot(r.address).measurements });
+    assert.deepEqual(readings.map((r) => `${r.address} ${r.part}`), ['1 measurements', '1 yield', '2 measurements', '2 yield', '3 measurements', '3 yield']);
+    for (const r of readings) {
+      const { e_day: _today, ...yieldFields } = sim.snapshot(r.address).yield;
+      assert.deepEqual(r.fields, r.part === 'yield' ? yieldFields : sim.snapshot(r.address).measurements, `${r.address} ${r.part}`);
+    }
+    readings.length = 0;
     results.length = 0;
     const second = await poller.trigger();
     assert.equal(second.withYield, false);
     assert.equal(results.length, 3);
-    for (const r of results) assert.deepEqual(r.fields, sim.snapshot(r.address).measurements);
+    assert.deepEqual(readings.map((r) => r.part), ['measurements', 'measurements', 'measurements']);
+    for (const r of readings) assert.deepEqual(r.fields, sim.snapshot(r.address).measurements);
     assert.ok(second.startedAt - first.startedAt >= 995, 'cycles at least 1 s apart');
   });
 

@@ -3,6 +3,7 @@ import { decodeReply, FrameExtractor, type ReplyExpectation } from '../../lib/ka
 import { KacoSim } from '../../lib/sim/kacoSim';
 import type { EndpointSpec } from '../../lib/sim/deviceEndpoint';
 import { openRawLine, type RawLine } from './rawLine';
+import { waitFor } from '../support/waitFor';
 
 const NOON = (): number => 12;
 
@@ -69,6 +70,18 @@ for (const { name, endpoint } of TRANSPORTS) {
       line.write('#029\r');
       const type = decodeReply(await line.collectUntil(frameFor({ address: 2, command: '9' })), { address: 2, command: '9' });
       assert.equal((type as { reply: { type: string } }).reply.type, '086L32');
+    });
+
+    it('never answers the commands an inverter is told it has not, and answers the rest', async () => {
+      sim.inverter(1).silentCommands.add('3');
+      line.write('#013\r');
+      await waitFor(() => sim.requests.length === 1, 5000, 'the request');
+      // decided when the request arrives: no reply is scheduled at all
+      assert.equal(sim.requests[0].doneBy, null);
+      assert.equal(sim.requests[0].snapshot, null);
+      line.write('#010\r');
+      const m = decodeReply(await line.collectUntil(frameFor({ address: 1, command: '0' })), { address: 1, command: '0' });
+      assert.deepEqual((m as { reply: { fields: unknown } }).reply.fields, sim.snapshot(1).measurements);
     });
 
     it('stays silent at night, for unknown addresses and for no-answer', async () => {
