@@ -15,7 +15,7 @@ import { FORMAT_8N1, rtuFrameBytes, transactionLimitMs } from '../lib/bus/wireTi
 import { modbusClientFor } from '../lib/modbus/modbusClient';
 import { startModbusSlave, type ModbusSlaveSim } from '../lib/sim/modbusSlave';
 import { XwDevice } from '../lib/sim/xwDevice';
-import { COMMANDS } from '../lib/xw/commandTable';
+import { COMMANDS, confirmFields, stateFields } from '../lib/xw/commandTable';
 import { pollPlan, planOptionsFor, type PlannedRead } from '../lib/xw/pollPlanner';
 import { XW_STATUS_FIELDS } from '../lib/xw/registerTable';
 import { SplitMemory } from '../lib/xw/unitSplits';
@@ -115,8 +115,8 @@ async function restBench(baud: number, reps: number): Promise<(string | number)[
     }
     // the minimal transactions: read each unit's state, write both enables, one read that verifies
     const spec = COMMANDS.rest;
-    const firstRead = pollPlan([...spec.verifyFields, 'operating_mode'], undefined, planOptions);
-    const verifyRead = pollPlan(spec.verifyFields, undefined, planOptions);
+    const firstRead = pollPlan(stateFields(spec), undefined, planOptions);
+    const verifyRead = pollPlan(confirmFields(spec), undefined, planOptions);
     const perUnit =
       firstRead.reduce((n, x) => n + readLimit(x, baud), 0) +
       writeGroups(spec.writes).reduce((n, g) => n + writeLimit(g.values.length, baud), 0) +

@@ -100,10 +100,43 @@ for (const { name, transport } of TRANSPORTS) {
       assert.equal(r.command, 'start-sell');
       assert.equal(r.units[1].ok, false);
       assert.equal(r.units[1].action, 'written');
-      assert.match(r.units[1].reason, /not verified within 1000 ms: expected sell_enabled 1, unit reports sell_enabled 0/);
+      assert.equal(r.units[1].cause, 'not-verified');
+      assert.match(r.units[1].reason, /not verified within 1000 ms: accepted the write: sell_enable_setting 1, but sell_enabled still 0; expected sell_enabled 1/);
       assert.ok(r.units[0].ok && r.units[2].ok);
       await waitFor(() => f!.commandErrors.length > 0);
       assert.match(f.commandErrors[0], /XW B \(unit 11\): not verified/);
+    });
+
+    it('a stuck unit fails standby: Operating Mode reads 2, Inverter Status never 1032', async () => {
+      f = await startXwFlow(transport, { units: { 10: {}, 11: { stuck: true } }, command: { deadline: 1 } });
+      const [m] = await exchange(f.command, { payload: 'standby' }, f.out.report);
+      const r = report(m);
+      assert.equal(r.ok, false);
+      assert.ok(r.units[0].ok, r.units[0].reason);
+      assert.equal(r.units[1].ok, false);
+      assert.equal(r.units[1].action, 'written');
+      assert.match(r.units[1].reason, /accepted the write: operating_mode 2 \(Standby\), but inverter_status still 1034 \(Grid Support\)/);
+      assert.equal(f.device.unit(11).values().operating_mode, 2, 'the unit echoes the write');
+      assert.equal(f.device.unit(11).values().inverter_status, 1034, 'and does not act on it');
+    });
+
+    it('an absent unit holds back no other: unit 10 is written before unit 13 is asked again', async () => {
+      f = await startXwFlow(transport, { units: { 10: {} }, absent: [13] });
+      f.poll.receive({ payload: 1 } as never);
+      await waitFor(() => f!.out.comm.length >= 2);
+      f.sim.resetStats();
+      const [m] = await exchange(f.command, { payload: 'start-sell' }, f.out.report);
+      const r = report(m);
+      const firstWrite = f.sim.requests.findIndex((q) => q.functionCode === 6);
+      const first13 = f.sim.requests.findIndex((q) => q.unit === 13);
+      assert.equal(f.sim.requests[firstWrite].unit, 10);
+      assert.ok(first13 < 0 || first13 > firstWrite, `unit 13 asked at request ${first13}, write of 10 at ${firstWrite}`);
+      const [absent, ten] = r.units;
+      assert.equal(absent.unit, 13);
+      assert.equal(absent.action, 'not-sent');
+      assert.match(absent.reason, /could not read the unit's state/);
+      assert.equal(r.counts.notSent, 1);
+      assert.ok(ten.ok, ten.reason);
     });
 
     it('units already in state are skipped with no write', async () => {
@@ -115,8 +148,11 @@ for (const { name, transport } of TRANSPORTS) {
       assert.equal(f.sim.writeCount(10) + f.sim.writeCount(11) + f.sim.writeCount(12), 0);
       const [m2] = await exchange(f.command, { payload: { controlCode: 0 } }, f.out.report);
       assert.deepEqual(report(m2).units.map((u) => u.action), ['skipped', 'written', 'skipped']);
+      // unit 11's sell is already 0: only its charger register is written
+      assert.deepEqual(report(m2).units[1].registers, { written: ['charger_enable_setting'], already: ['sell_enable_setting'], notSent: [] });
+      assert.equal(report(m2).units[1].summary, 'charger on → off, sell off (already)');
       assert.equal(f.sim.writeCount(10), 0);
-      assert.equal(f.sim.writeCount(11), 2);
+      assert.equal(f.sim.writeCount(11), 1);
       assert.equal(f.sim.writeCount(12), 0);
     });
 
