@@ -41,11 +41,20 @@ for (const { name, transport } of TRANSPORTS) {
       assert.equal(summary.battery_voltage, Number(avgV.toFixed(3)));
       assert.equal(summary.units_ok, 3);
       assert.deepEqual(f.out.comm.map((m) => (m.payload as Record<string, unknown>).last_request_status), ['ok', 'ok', 'ok']);
-      // the plan: one 92-register read and one Operating Mode read per unit
-      assert.deepEqual(
-        f.sim.requests.map((r) => [r.unit, r.address, r.count]),
-        [10, 11, 12].flatMap((u) => [[u, 0x40, 92], [u, 0x166, 1]]),
-      );
+      for (const [i, unit] of [10, 11, 12].entries()) {
+        const payload = readings[i].payload as Record<string, unknown>;
+        assert.equal(payload.operating_mode, 3, 'read at start');
+        assert.equal(payload.operating_mode_age_s, 0);
+        assert.equal(payload.standby, 0, `${unit} standby from inverter_status`);
+      }
+      // at start: one 92-register read per unit, and Operating Mode once
+      const sorted = (xs: unknown[][]) => xs.map((x) => x.join(',')).sort();
+      assert.deepEqual(sorted(f.sim.requests.map((r) => [r.unit, r.address, r.count])), sorted([10, 11, 12].flatMap((u) => [[u, 0x40, 92], [u, 0x166, 1]])));
+      // then one read per unit per cycle
+      f.sim.resetStats();
+      const again = await exchange(f.poll, { payload: 'go' }, f.out.readings, 3);
+      assert.deepEqual(f.sim.requests.map((r) => [r.unit, r.address, r.count]), [10, 11, 12].map((u) => [u, 0x40, 92]));
+      assert.equal((again[0].payload as Record<string, unknown>).operating_mode, 3, 'still reported, as last read');
     });
 
     it('splits merged reads for a unit that refuses undocumented registers, and remembers the split', async () => {
@@ -62,7 +71,7 @@ for (const { name, transport } of TRANSPORTS) {
       for (const [address, count] of second) assert.ok(Array.isArray(f.device.unit(11).readHolding(address, count)), `read ${address}+${count} answered`);
       assert.ok(exceptionsFirst > second.length, `${exceptionsFirst} requests first, ${second.length} after`);
       assert.ok(second.length > 2, 'split into several reads');
-      assert.deepEqual(f.sim.requests.filter((r) => r.unit === 10).map((r) => [r.address, r.count]), [[0x40, 92], [0x166, 1]]);
+      assert.deepEqual(f.sim.requests.filter((r) => r.unit === 10).map((r) => [r.address, r.count]), [[0x40, 92]]);
     });
 
     it('every command on 3 units is verified', async () => {
@@ -137,6 +146,29 @@ for (const { name, transport } of TRANSPORTS) {
       assert.match(absent.reason, /could not read the unit's state/);
       assert.equal(r.counts.notSent, 1);
       assert.ok(ten.ok, ten.reason);
+    });
+
+    it('after a command Operating Mode is read again; standby shows from Inverter Status each cycle', async () => {
+      f = await startXwFlow(transport, { units: { 10: {}, 11: {} } });
+      await exchange(f.poll, { payload: 1 }, f.out.readings, 2);
+      await exchange(f.command, { payload: 'standby', inverter: 11 }, f.out.report);
+      f.sim.resetStats();
+      const [a, b] = await exchange(f.poll, { payload: 1 }, f.out.readings, 2);
+      assert.deepEqual(f.sim.requests.map((r) => [r.unit, r.address]).sort(), [[10, 0x40], [11, 0x40], [11, 0x166]].sort());
+      assert.equal((b.payload as Record<string, unknown>).standby, 1);
+      assert.equal((b.payload as Record<string, unknown>).operating_mode, 2);
+      assert.equal((a.payload as Record<string, unknown>).standby, 0);
+    });
+
+    it('AC2 / load VA on: read with the status block in one request per unit', async () => {
+      f = await startXwFlow(transport, { units: { 10: { ac2Present: true }, 11: {} }, poll: { ac2: true } });
+      const [a, b] = await exchange(f.poll, { payload: 1 }, f.out.readings, 2);
+      const pa = a.payload as Record<string, unknown>;
+      const want = f.device.unit(10).values();
+      assert.equal(pa.ac2_voltage, want.ac2_voltage);
+      assert.equal(pa.load_apparent_power, want.load_apparent_power);
+      assert.ok(!('ac2_voltage' in (b.payload as Record<string, unknown>)), 'a unit without a generator: no value, left out');
+      assert.deepEqual(f.sim.requests.filter((r) => r.address === 0x40).map((r) => [r.unit, r.count]), [[10, 110], [11, 110]]);
     });
 
     it('units already in state are skipped with no write', async () => {
