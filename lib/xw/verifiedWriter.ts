@@ -8,6 +8,7 @@
  * the writes of units that answer go out before an absent unit's read times out.
  */
 import { monotonicClock, type Clock } from '../bus/clock';
+import { ModbusException } from '../bus/errors';
 import { preciseDelay } from '../bus/preciseDelay';
 import { COMMANDS, commandConfirmed, confirmFields, echoFields, expectation, stateFields, holds, writeConfirmed, type CommandName, type CommandSpec, type CommandWrite } from './commandTable';
 import type { Readings } from './decoder';
@@ -19,7 +20,7 @@ import type { ModbusCallOptions, RegisterClient } from './registerClient';
 import { XW_TABLE } from './registerTable';
 import type { SplitMemory } from './unitSplits';
 import { LockWaitError, type UnitLocks } from './unitLocks';
-import { notSentCause, retryable, type NotSentCause } from './wireOutcome';
+import { notSentCause, type NotSentCause } from './wireOutcome';
 
 export interface CommandTarget {
   unit: number;
@@ -118,11 +119,13 @@ export interface VerifiedWriterDeps {
   lastAnswer?: (unit: number) => number | undefined;
 }
 
+/** A unit whose last answer is this much older than the freshest on the bus is asked last (3 poll cycles at the default 10 s). */
+const STALE_MS = 30000;
+
 interface WriteOutcome {
   fields: string[];
   sent: boolean;
   error?: unknown;
-  transactions: number;
 }
 
 export class VerifiedWriter {
@@ -136,7 +139,7 @@ export class VerifiedWriter {
     const spec = COMMANDS[command];
     const start = this.clock.now();
     const deadlineAt = start + opts.deadlineMs;
-    const ctx: RunContext = { spec, opts, start, deadlineAt, transactions: 0 };
+    const ctx: RunContext = { spec, opts, start, deadlineAt, transactions: 0, allQueued: Promise.resolve() };
     const reports = targets.map((t) => emptyReport(t, spec));
     const finish = (): CommandReport => commandReport(command, reports, Math.round(this.clock.now() - start), ctx.transactions);
 
@@ -156,23 +159,36 @@ export class VerifiedWriter {
     try {
       // each unit's state read waits for the one before it to be answered and its writes queued
       let gate: Promise<void> = Promise.resolve();
-      const runs = this.order(targets).map((i) => {
+      const order = this.order(targets);
+      const opens: (() => void)[] = [];
+      const gates = order.map(() => {
         const after = gate;
-        let open!: () => void;
-        gate = new Promise<void>((resolve) => (open = resolve));
-        return this.runUnit(reports[i], ctx, after, open);
+        gate = new Promise<void>((resolve) => opens.push(resolve));
+        return after;
       });
-      await Promise.all(runs);
+      // re-reads start once every unit's writes are queued (or its state read failed): a unit
+      // re-read early would put its reads between another unit's state read and its writes
+      ctx.allQueued = gate;
+      await Promise.all(order.map((i, k) => this.runUnit(reports[i], ctx, gates[k], opens[k])));
       return finish();
     } finally {
       release();
     }
   }
 
-  /** Indices of `targets`, units that answered on this bus first (most recent first), as given otherwise. */
+  /**
+   * Indices of `targets` in the order their state is read: units that answered lately first, then
+   * those that never answered or whose last answer is more than STALE_MS older than the freshest
+   * (a unit that died after answering); the given order within each group.
+   */
   private order(targets: readonly CommandTarget[]): number[] {
     const seen = targets.map((t) => this.deps.lastAnswer?.(t.unit));
-    return targets.map((_, i) => i).sort((a, b) => (seen[b] ?? -Infinity) - (seen[a] ?? -Infinity) || a - b);
+    const freshest = Math.max(...seen.map((s) => s ?? -Infinity));
+    const rank = (i: number): number => {
+      const s = seen[i];
+      return s !== undefined && s >= freshest - STALE_MS ? 0 : 1;
+    };
+    return targets.map((_, i) => i).sort((a, b) => rank(a) - rank(b) || a - b);
   }
 
   private elapsed(ctx: RunContext): number {
@@ -232,7 +248,7 @@ export class VerifiedWriter {
       }
       rep.action = 'written';
       this.deps.modes?.markDue(rep.unit);
-      const refusedBy = outcomes.find((o) => o.sent && o.error !== undefined && !retryable(o.error));
+      const refusedBy = outcomes.find((o) => o.error instanceof ModbusException);
       await this.verify(rep, ctx, outcomes);
       if (rep.ok) return;
       const notes: string[] = [];
@@ -253,6 +269,7 @@ export class VerifiedWriter {
   private async verify(rep: UnitReport, ctx: RunContext, outcomes: readonly WriteOutcome[]): Promise<void> {
     const { spec, opts, deadlineAt } = ctx;
     const interval = opts.verifyIntervalMs ?? 50;
+    await ctx.allQueued;
     const echoAt = ctx.start + opts.deadlineMs / 2;
     let echoRead = false;
     let lastError: string | undefined;
@@ -297,30 +314,19 @@ export class VerifiedWriter {
 
   /**
    * A unit's writes, queued together at once: adjacent registers in one function-16 write, others
-   * one function-6 each. A write that went out unanswered is tried again (behind what is queued,
-   * within the deadline); the outcome says whether any attempt went out on the wire.
+   * one function-6 each. The arbiter retries one that went out unanswered (behind what is queued,
+   * within the deadline); the outcome says whether it went out on the wire.
    */
   private writeUnit(unit: number, writes: readonly CommandWrite[], ctx: RunContext): Promise<WriteOutcome[]> {
-    const retries = ctx.opts.writeRetries ?? 2;
+    const call = { ...this.call(ctx), retries: ctx.opts.writeRetries ?? 2 };
     return Promise.all(
       writeGroups(writes).map(async (g): Promise<WriteOutcome> => {
-        const out: WriteOutcome = { fields: g.fields, sent: false, transactions: 0 };
-        for (let attempt = 0; ; attempt++) {
-          const call = { ...this.call(ctx), retries: 0 };
-          try {
-            ctx.transactions += 1;
-            await (g.values.length === 1 ? this.deps.client.writeRegister(unit, g.address, g.values[0], call) : this.deps.client.writeRegisters(unit, g.address, g.values, call));
-            out.sent = true;
-            out.error = undefined;
-            return out;
-          } catch (err) {
-            // an attempt that went out decides the outcome; a retry that was not sent leaves it "sent"
-            if (notSentCause(err) === undefined) {
-              out.sent = true;
-              out.error = err;
-            } else if (!out.sent) out.error = err;
-            if (!retryable(err) || attempt >= retries || this.clock.now() >= ctx.deadlineAt || ctx.opts.signal?.aborted) return out;
-          }
+        ctx.transactions += 1;
+        try {
+          await (g.values.length === 1 ? this.deps.client.writeRegister(unit, g.address, g.values[0], call) : this.deps.client.writeRegisters(unit, g.address, g.values, call));
+          return { fields: g.fields, sent: true };
+        } catch (err) {
+          return { fields: g.fields, sent: notSentCause(err) === undefined, error: err };
         }
       }),
     );
@@ -333,6 +339,8 @@ interface RunContext {
   start: number;
   deadlineAt: number;
   transactions: number;
+  /** resolves once every unit's writes are queued or its state read failed */
+  allQueued: Promise<void>;
 }
 
 export function writeGroups(writes: readonly Pick<CommandWrite, 'field' | 'value'>[]): { address: number; values: number[]; fields: string[] }[] {

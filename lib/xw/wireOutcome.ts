@@ -17,6 +17,12 @@ export type NotSentCause = 'deadline' | 'closed' | 'unreachable' | 'cancelled' |
  * separate kind for them.
  */
 const CLOSED_ON_THE_WIRE = /^(link lost|the link closed during the transaction)/;
+/**
+ * A request the arbiter retried and then let pass its deadline fails as 'deadline' naming its
+ * last attempt (lib/bus/requestQueue.ts deadlineError: "… was not sent (last attempt: …)"): its
+ * first attempt did go out.
+ */
+const RETRIED = /\(last attempt: /;
 
 /** The cause when `err` means the request was never sent; undefined when it went out. */
 export function notSentCause(err: unknown): NotSentCause | undefined {
@@ -25,6 +31,7 @@ export function notSentCause(err: unknown): NotSentCause | undefined {
   if (err instanceof TransportError) {
     switch (err.kind) {
       case 'deadline':
+        return RETRIED.test(err.message) ? undefined : 'deadline';
       case 'unreachable':
       case 'cancelled':
       case 'open':

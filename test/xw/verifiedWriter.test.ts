@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { TransportError } from '../../lib/bus/errors';
+import { ModbusException, TransportError } from '../../lib/bus/errors';
 import { Priority } from '../../lib/bus/priority';
 import { XwDevice } from '../../lib/sim/xwDevice';
 import { COMMANDS, type CommandName } from '../../lib/xw/commandTable';
@@ -175,12 +175,30 @@ describe('xw/verifiedWriter (fake client)', () => {
     });
   }
 
-  it('a link lost under the write counts as sent (it was on the wire), not as "not sent"', async () => {
+  for (const err of [
+    new TransportError('closed', 'link lost: EIO'),
+    new TransportError('deadline', 'request for modbus:10 passed its queue deadline and was not sent (last attempt: unit 10 did not answer)'),
+  ]) {
+    it(`went out, then failed (${err.message.slice(0, 24)}…): counted as sent, never "not sent"`, async () => {
+      const { client, writer } = setup();
+      client.unsentWrites.set(10, err);
+      const report = await writer.run('start-sell', [UNITS[0]], { owner: 't', deadlineMs: 300 });
+      assert.equal(report.units[0].action, 'written');
+      assert.deepEqual(report.units[0].registers.written, ['sell_enable_setting']);
+      assert.equal(report.units[0].ok, false);
+      assert.equal(report.units[0].cause, 'not-verified');
+    });
+  }
+
+  it('a unit that answers its write with an exception: written (it went out), cause refused-write', async () => {
     const { client, writer } = setup();
-    client.unsentWrites.set(10, new TransportError('closed', 'link lost: EIO'));
+    client.unsentWrites.set(10, new ModbusException(4, 10, 6));
     const report = await writer.run('start-sell', [UNITS[0]], { owner: 't', deadlineMs: 300 });
-    assert.equal(report.units[0].action, 'written');
-    assert.equal(report.units[0].ok, false);
+    const a = report.units[0];
+    assert.equal(a.action, 'written');
+    assert.equal(a.ok, false);
+    assert.equal(a.cause, 'refused-write');
+    assert.match(a.reason, /the unit answered the write of sell_enable_setting: unit 10 answered function 6 with exception 4/);
   });
 
   it('an absent unit delays no other: the unit that answers is written at once, the absent one reported on its own', async () => {
@@ -197,6 +215,17 @@ describe('xw/verifiedWriter (fake client)', () => {
     assert.equal(absent.action, 'not-sent');
     assert.equal(absent.cause, 'unreadable');
     assert.match(absent.reason, /could not read the unit's state: unit 13 did not answer/);
+  });
+
+  it('a unit whose last answer is stale is asked after those that answer lately, others in the given order', async () => {
+    const { client } = setup(30, [10, 11, 12]);
+    const now = Date.now();
+    const seen = new Map<number, number>([[10, now - 120000], [11, now - 1000], [12, now]]);
+    const w = new VerifiedWriter({ client, splits: new SplitMemory(), locks: new UnitLocks(), lastAnswer: (u) => seen.get(u) });
+    const report = await w.run('start-sell', UNITS, { owner: 't', deadlineMs: 1000 });
+    assert.ok(report.ok);
+    assert.deepEqual(report.units.map((u) => u.unit), [10, 11, 12], 'the report keeps the given order');
+    assert.deepEqual(writes(client).map((t) => t.unit), [11, 12, 10]);
   });
 
   it('a dead unit is reported as unreadable, nothing written; the others are driven', async () => {
