@@ -28,7 +28,8 @@ export = function register(RED: NodeAPI): void {
 
     const intervalS = Number(c.interval);
     const energyS = Number(c.energyInterval);
-    const modeS = Number(c.modeInterval);
+    // flows from before this setting have none (or the editor leaves it empty): the default
+    const modeS = c.modeInterval === '' || c.modeInterval === undefined ? DEFAULTS.modeInterval : Number(c.modeInterval);
     const shape: ShapeSettings = { shape: c.shape as PayloadShape, valueField: String(c.valueField), measurement: String(c.measurement || DEFAULTS.measurement) };
     try {
       if (!(intervalS >= 0 && intervalS <= 86400)) throw new ConfigError(`interval must be 0–86400 s (0 = poll on input only), got ${c.interval}`);
