@@ -15,8 +15,8 @@ import { FORMAT_8N1, rtuFrameBytes, transactionLimitMs } from '../lib/bus/wireTi
 import { modbusClientFor } from '../lib/modbus/modbusClient';
 import { startModbusSlave, type ModbusSlaveSim } from '../lib/sim/modbusSlave';
 import { XwDevice } from '../lib/sim/xwDevice';
-import { COMMANDS } from '../lib/xw/commandTable';
-import { pollPlan, planOptionsFor, type PlannedRead } from '../lib/xw/pollPlanner';
+import { COMMANDS, confirmFields, stateFields } from '../lib/xw/commandTable';
+import { pollPlan, planOptionsFor, planOptionsForBus, type PlannedRead } from '../lib/xw/pollPlanner';
 import { XW_STATUS_FIELDS } from '../lib/xw/registerTable';
 import { SplitMemory } from '../lib/xw/unitSplits';
 import { UnitLocks } from '../lib/xw/unitLocks';
@@ -71,9 +71,10 @@ const percentile = (xs: number[], p: number): number => {
 async function pollCycle(baud: number, cycles: number): Promise<(string | number)[]> {
   const r = await rig(baud);
   try {
-    const planOptions = planOptionsFor(baud, TURNAROUND_MS);
+    // planned as xw-poll plans: from the bus's own settings
+    const planOptions = planOptionsForBus(r.bus.settings);
     const poller = new XwPoller(modbusClientFor(r.bus), { owner: 'bench-xw', units: TARGETS, energyIntervalMs: 0, splits: new SplitMemory(), planOptions });
-    await poller.cycle(); // opens the port
+    await poller.cycle(); // opens the port; reads Operating Mode (at start), as xw-poll's first cycle
     const start = performance.now();
     for (let i = 0; i < cycles; i++) {
       const res = await poller.cycle();
@@ -115,8 +116,8 @@ async function restBench(baud: number, reps: number): Promise<(string | number)[
     }
     // the minimal transactions: read each unit's state, write both enables, one read that verifies
     const spec = COMMANDS.rest;
-    const firstRead = pollPlan([...spec.verifyFields, 'operating_mode'], undefined, planOptions);
-    const verifyRead = pollPlan(spec.verifyFields, undefined, planOptions);
+    const firstRead = pollPlan(stateFields(spec), undefined, planOptions);
+    const verifyRead = pollPlan(confirmFields(spec), undefined, planOptions);
     const perUnit =
       firstRead.reduce((n, x) => n + readLimit(x, baud), 0) +
       writeGroups(spec.writes).reduce((n, g) => n + writeLimit(g.values.length, baud), 0) +
@@ -189,8 +190,9 @@ export async function run(): Promise<BenchSection[]> {
       columns: ['baud', 'plan (chosen by the planner)', 'measured cycle ms', 'wire limit ms', 'ratio'],
       rows: poll,
       notes: [
-        'fields: the status block the xw-poll node reads every cycle (XW_STATUS_FIELDS); the plan is pollPlan() with this line\'s turnaround',
+        'fields: the status block the xw-poll node reads every cycle (XW_STATUS_FIELDS, one read per unit; Operating Mode is read at start, after commands and every 60 s, not in these cycles); the plan is pollPlan() with planOptionsForBus(bus settings), as xw-poll plans',
         'wire limit = sum over those reads of (8 + 5 + 2N) characters + 2 × t3.5 + turnaround; goal ratio ≤ 1.02',
+        'before issue 16 (two reads per unit, 92 + 1 registers; loaded machine): 856.0 / 826.3 ms (1.036) at 9600, 486.4 / 473.1 ms (1.028) at 19200',
       ],
     },
     {
@@ -199,7 +201,8 @@ export async function run(): Promise<BenchSection[]> {
       rows: rest,
       notes: [
         'limit = switch delay + wire time of the minimal transactions: per unit the state read (charger/sell enabled, Operating Mode), the two enable writes (function 6; registers 354 and 356 are not adjacent), one verifying read',
-        'this package: reads all units, writes all back to back, re-reads only the unverified every 20 ms; goal ratio ≤ 1.2',
+        'this package: each unit\'s state read, then its writes at once (only the registers not already right), then its own re-reads every 20 ms until its status confirms; goal ratio ≤ 1.2',
+        'before issue 16 (loaded machine, from BENCHMARKS.md of 2026-11-21): 1070.8 ms (0.921) at 9600, 925.6 ms (0.943) at 19200',
         'baseline (bench/ only): the old service\'s stopCharge() then stopSell(), unit by unit, each write re-read every 20 ms until it shows',
       ],
     },

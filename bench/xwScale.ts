@@ -11,7 +11,7 @@ import type { BenchSection } from './benchSection';
 import { acquireBus, releaseBus } from '../lib/bus/busRegistry';
 import { FORMAT_8N1, rtuFrameBytes, transactionLimitMs } from '../lib/bus/wireTiming';
 import { modbusClientFor } from '../lib/modbus/modbusClient';
-import { pollPlan, planOptionsFor } from '../lib/xw/pollPlanner';
+import { pollPlan, planOptionsForBus } from '../lib/xw/pollPlanner';
 import { XW_STATUS_FIELDS } from '../lib/xw/registerTable';
 import { SplitMemory } from '../lib/xw/unitSplits';
 import { XwPoller } from '../lib/xw/xwPoller';
@@ -45,7 +45,8 @@ async function measure(transport: Transport, units: number[], baud: number, cycl
       units: units.map((unit) => ({ unit, name: `XW ${unit}` })),
       energyIntervalMs: 0,
       splits: new SplitMemory(),
-      planOptions: planOptionsFor(baud, TURNAROUND_MS),
+      // planned as xw-poll plans: from the bus's own settings
+      planOptions: planOptionsForBus(bus.settings),
     });
     await poller.cycle(); // opens the port, warms the code
     await poller.cycle();
@@ -70,7 +71,7 @@ async function measure(transport: Transport, units: number[], baud: number, cycl
 }
 
 function limitMs(unitCount: number, baud: number): { limit: number; plan: string; reads: number } {
-  const plan = pollPlan(XW_STATUS_FIELDS, undefined, planOptionsFor(baud, TURNAROUND_MS));
+  const plan = pollPlan(XW_STATUS_FIELDS, undefined, planOptionsForBus({ link: { kind: 'serial', path: '', baudRate: baud, format: FORMAT_8N1 }, pauseMs: 0 }));
   const perUnit = plan.reduce((n, read) => {
     const [req, rep] = rtuFrameBytes.readHolding(read.count);
     return n + transactionLimitMs(req, rep, baud, TURNAROUND_MS, FORMAT_8N1);
@@ -149,7 +150,8 @@ export async function run(): Promise<BenchSection[]> {
       columns: ['transport', 'baud', 'units', 'reads per cycle', 'measured cycle ms', 'wire limit ms', 'ratio', 'early requests', 'overlaps', 'rig ms per read', 'ratio without the rig', 'CPU ms per 1,000 tx'],
       rows,
       notes: [
-        `median of ${RUNS} runs of about ${RUN_MS / 1000} s of wire time each; the plan is pollPlan() for XW_STATUS_FIELDS at that line's speed and turnaround`,
+        `median of ${RUNS} runs of about ${RUN_MS / 1000} s of wire time each; the plan is pollPlan() for XW_STATUS_FIELDS with planOptionsForBus(bus settings), as xw-poll plans: one read per unit (Operating Mode is read at start, after commands and every 60 s, not in these cycles)`,
+        'before issue 16 (BENCHMARKS.md of 2026-11-21: 92 + 1 registers, two reads per unit): wire limit per cycle 826.3 / 473.1 / 196.2 ms for 3 units and 2754.2 / 1577.1 / 654.0 ms for 10 units at 9600 / 19200 / 115200; ratios 1.010–1.033 on the pty, 1.005–1.018 over TCP',
         'wire limit per read = (8 + 5 + 2N) characters + 2 × t3.5 + turnaround; goal ratio ≤ 1.02 with 0 early requests',
         'early requests: first byte at the simulator less than t3.5 after its previous reply (counted by the simulator, all runs)',
         'rig per read: the transport\'s own round trip (bench/transportRoundTrip.ts: serialport + socat + pty both ways, or a loopback socket) + how much later than its wire model the simulator wrote each reply (median); "ratio without the rig" = (cycle − reads × rig) / limit, the package\'s own share',

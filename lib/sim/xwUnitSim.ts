@@ -4,9 +4,11 @@
  * Time is read from a clock when a request arrives, so nothing runs between requests (no timers).
  *
  * Behaviour modelled (shared reference xw-modbus.md):
- * - control registers echo a write at once; the status registers follow after the switch delay;
+ * - control registers (Operating Mode included) echo a write at once; the status registers
+ *   (enables, Device State, Inverter Status) follow after the switch delay;
  * - in standby (Operating Mode 2) every write but Operating Mode is acknowledged and ignored;
- * - "stuck": writes are acknowledged, echoed, and never acted on;
+ * - "stuck": writes are acknowledged, echoed (Operating Mode reads what was written), and never
+ *   acted on: the status stays as it was;
  * - addresses outside the table's blocks (and the short gaps between them) answer exception 2;
  *   absent AC2 reads 0xFFFF(FFFF);
  * - optionally every undocumented register answers exception 2, to exercise the planner's splits.
@@ -48,7 +50,7 @@ interface PendingChange {
 
 /**
  * Device State reported in standby: not found publicly (xw-modbus.md); 5 "Remote Power Off"
- * is a guess. The writer does not rely on it: standby is judged by Operating Mode reading 2.
+ * is a guess. The writer does not rely on it: standby is confirmed by Inverter Status 1032.
  */
 const DEVICE_STATE_STANDBY = 5;
 
@@ -126,7 +128,7 @@ export class XwUnitSim {
       const v = values[i];
       // standby: acknowledged and ignored, except Operating Mode
       if (inStandby && f.name !== 'operating_mode') return;
-      if (f.name !== 'operating_mode') this.control.set(f.address, v);
+      this.control.set(f.address, v);
       if (this.stuck) return;
       const apply = effectOf(f.name, v);
       if (apply) this.pending.push({ at: this.clock.now() + this.switchDelayMs, apply });
@@ -198,7 +200,8 @@ export class XwUnitSim {
       force_sell_setting: this.control.get(0x0163) ?? 0,
       charger_enable_setting: this.control.get(0x0164) ?? 0,
       force_charger_state: this.control.get(0x0165) ?? 1,
-      operating_mode: s.operatingMode,
+      // the echo of the last write; the effective mode shows in Device State / Inverter Status
+      operating_mode: this.control.get(0x0166) ?? s.operatingMode,
       search_mode: this.control.get(0x0169) ?? 0,
       inverter_mode: this.control.get(0x016a) ?? 3,
       max_charge_rate: this.control.get(0x016f) ?? 100,
@@ -247,6 +250,7 @@ export class XwUnitSim {
     this.control.set(0x0161, this.state.inverter);
     this.control.set(0x0162, this.state.sell);
     this.control.set(0x0164, this.state.charger);
+    this.control.set(0x0166, this.state.operatingMode);
   }
 }
 

@@ -68,7 +68,7 @@ export const CHARGER_STATUS_TEXT: Readonly<Record<number, string>> = {
   788: 'AC Good Pending',
 };
 
-/** Operating Mode, control register 358 (0x0166). Reading 2 is the standby truth. */
+/** Operating Mode, control register 358 (0x0166). It echoes the write: the status (Inverter Status 1032) is the standby truth. */
 export const OPERATING_MODE_TEXT: Readonly<Record<number, string>> = {
   2: 'Standby',
   3: 'Operating',
@@ -85,6 +85,8 @@ export const FORCE_CHARGER_STATE_TEXT: Readonly<Record<number, string>> = {
 export const OPERATING_MODE = { standby: 2, operating: 3 } as const;
 /** Device State meaning the unit operates (register 64). */
 export const DEVICE_STATE_OPERATING = 3;
+/** Inverter Status meaning the unit acts on Standby (register 122, "Inverter Standby"). */
+export const INVERTER_STATUS_STANDBY = 1032;
 /** Charger Status meaning the charger is disabled (register 123). */
 export const CHARGER_STATUS_DISABLED = 776;
 /** Charger Status meaning the charger is enabled but idle (register 123). */

@@ -3,6 +3,7 @@
  * 125 registers, reading across undocumented gaps when that is cheaper than another transaction
  * (as Telegraf's and OpenEMS's Modbus readers do), and never across a cut the unit taught us.
  */
+import type { BusSettings } from '../bus/busSettings';
 import { charTimeMs, FORMAT_8N1, type CharFormat } from '../bus/wireTiming';
 import type { FieldDef } from './registerTypes';
 import { XW_TABLE } from './registerTable';
@@ -31,6 +32,24 @@ export interface PlanOptions {
 /** Plan options from the line settings: what a transaction costs in characters. */
 export function planOptionsFor(baudRate: number, turnaroundMs: number, format: CharFormat = FORMAT_8N1): PlanOptions {
   return { overheadChars: 7 + turnaroundMs / charTimeMs(baudRate, format) };
+}
+
+/**
+ * The XW's turnaround (request end to reply start), ms. No official figure (xw-modbus.md "Reaching
+ * the units"); 10 ms is the planner's long-standing assumption, kept as one named value.
+ */
+export const XW_TURNAROUND_MS = 10;
+
+/**
+ * Plan options for the bus the reads go on: its baud rate and character format (a serial port;
+ * behind a TCP serial server or a Modbus TCP gateway, the line baud rate it is configured with,
+ * 19200 when not), its extra pause after every transaction, and the unit's turnaround.
+ */
+export function planOptionsForBus(settings: Pick<BusSettings, 'link' | 'pauseMs'>): PlanOptions {
+  const link = settings.link;
+  const baud = link.kind === 'serial' ? link.baudRate : (link.lineBaudRate ?? 19200);
+  const format = link.kind === 'serial' ? link.format : FORMAT_8N1;
+  return planOptionsFor(baud, XW_TURNAROUND_MS + settings.pauseMs, format);
 }
 
 /** Wire cost of reading `count` registers in one transaction, in character times. */

@@ -196,10 +196,18 @@ export const XW_BLOCKS: readonly BlockSpec[] = [
 /** The checked table: fields by name, in address order. Throws at load when the blocks are wrong. */
 export const XW_TABLE = buildRegisterTable(XW_BLOCKS);
 
-/** The fields polled every cycle by default: status, DC, AC1, inverter/charger status, load, Operating Mode. */
+/**
+ * The fields polled every cycle by default: status, DC, AC1, inverter/charger status, load — one
+ * 92-register read per unit (0x0040–0x009B). Operating Mode (0x0166) is not among them: it
+ * changes only by command, so it is read on its own cadence (XwPoller), and standby is reported
+ * every cycle from Inverter Status 1032.
+ */
 export const XW_STATUS_FIELDS: readonly string[] = XW_TABLE.fields
-  .filter((f) => ['status', 'dc_ac1', 'inverter_charger_status', 'grid_output_load'].includes(f.block) || f.name === 'operating_mode')
+  .filter((f) => ['status', 'dc_ac1', 'inverter_charger_status', 'grid_output_load'].includes(f.block))
   .map((f) => f.name);
+
+/** Load apparent power and AC2 (generator): polled with the status fields when the poll is set to (units that have them). */
+export const XW_AC2_FIELDS: readonly string[] = XW_TABLE.fields.filter((f) => f.block === 'ac2').map((f) => f.name);
 
 /** The energy counters, polled at a slower cadence in the background class. */
 export const XW_ENERGY_FIELDS: readonly string[] = XW_TABLE.fields.filter((f) => f.block === 'energy').map((f) => f.name);

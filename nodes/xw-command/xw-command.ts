@@ -1,10 +1,12 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ConfigError } from '../../lib/bus/errors';
-import { modbusClientFor } from '../../lib/modbus/modbusClient';
+import { modbusClientFor, modbusUnitKey } from '../../lib/modbus/modbusClient';
+import { planOptionsForBus } from '../../lib/xw/pollPlanner';
 import { controlCodeTable, parseCommand, selectTargets, type ControlCodeTable } from '../../lib/xw/commandInput';
 import { splitMemoryFor } from '../../lib/xw/unitSplits';
 import { unitLocksFor } from '../../lib/xw/unitLocks';
-import { VerifiedWriter, type CommandReport, type UnitReport } from '../../lib/xw/verifiedWriter';
+import { modeMemoryFor } from '../../lib/xw/modeMemory';
+import { commandReport, VerifiedWriter, type UnitReport } from '../../lib/xw/verifiedWriter';
 import { failInput, type InputMessage } from '../support/nodeErrors';
 import { closeBusGroups, openBusGroups, type XwBusGroup } from '../support/xwUnitGroups';
 import { DEFAULTS, type XwCommandConfig } from './defaults';
@@ -44,7 +46,14 @@ export = function register(RED: NodeAPI): void {
       const started = performance.now();
       const run = Promise.all(
         perBus.map(({ group, targets }) =>
-          new VerifiedWriter({ client: modbusClientFor(group.bus), splits: splitMemoryFor(group.bus), locks: unitLocksFor(group.bus) }).run(command, targets, {
+          new VerifiedWriter({
+            client: modbusClientFor(group.bus),
+            splits: splitMemoryFor(group.bus),
+            locks: unitLocksFor(group.bus),
+            modes: modeMemoryFor(group.bus),
+            planOptions: planOptionsForBus(group.bus.settings),
+            lastAnswer: (unit) => group.bus.counters().lastSuccess[modbusUnitKey(unit)],
+          }).run(command, targets, {
             owner: node.id,
             deadlineMs: deadlineS * 1000,
             signal: abort.signal,
@@ -53,13 +62,7 @@ export = function register(RED: NodeAPI): void {
       ).then(
         (reports) => {
           const units: UnitReport[] = reports.flatMap((r) => r.units);
-          const report: CommandReport = {
-            command,
-            ok: units.every((u) => u.ok),
-            units,
-            ms: Math.round(performance.now() - started),
-            transactions: reports.reduce((n, r) => n + r.transactions, 0),
-          };
+          const report = commandReport(command, units, Math.round(performance.now() - started), reports.reduce((n, r) => n + r.transactions, 0));
           msg.payload = report;
           const ok = units.filter((u) => u.ok).length;
           node.status({

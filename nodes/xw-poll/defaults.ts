@@ -4,6 +4,8 @@ export const DEFAULTS = {
   inverters: [] as string[],
   interval: 10,
   energyInterval: 300,
+  modeInterval: 60,
+  ac2: false,
   shape: 'readings',
   valueField: 'battery_power',
   measurement: 'xw',
@@ -17,6 +19,8 @@ export interface XwPollConfig {
   inverters: string[];
   interval: number | string;
   energyInterval: number | string;
+  modeInterval: number | string;
+  ac2: boolean;
   shape: string;
   valueField: string;
   measurement: string;

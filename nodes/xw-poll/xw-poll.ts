@@ -3,6 +3,8 @@ import { ConfigError } from '../../lib/bus/errors';
 import { modbusClientFor } from '../../lib/modbus/modbusClient';
 import { summarise } from '../../lib/xw/pollSummary';
 import { XW_TABLE } from '../../lib/xw/registerTable';
+import { modeMemoryFor } from '../../lib/xw/modeMemory';
+import { planOptionsForBus } from '../../lib/xw/pollPlanner';
 import { splitMemoryFor } from '../../lib/xw/unitSplits';
 import { XwPoller, type UnitPoll } from '../../lib/xw/xwPoller';
 import { failInput } from '../support/nodeErrors';
@@ -26,11 +28,14 @@ export = function register(RED: NodeAPI): void {
 
     const intervalS = Number(c.interval);
     const energyS = Number(c.energyInterval);
+    // flows from before this setting have none (or the editor leaves it empty): the default
+    const modeS = c.modeInterval === '' || c.modeInterval === undefined ? DEFAULTS.modeInterval : Number(c.modeInterval);
     const shape: ShapeSettings = { shape: c.shape as PayloadShape, valueField: String(c.valueField), measurement: String(c.measurement || DEFAULTS.measurement) };
     try {
       if (!(intervalS >= 0 && intervalS <= 86400)) throw new ConfigError(`interval must be 0–86400 s (0 = poll on input only), got ${c.interval}`);
       if (intervalS > 0 && intervalS < 0.1) throw new ConfigError(`interval must be at least 0.1 s, got ${c.interval}`);
       if (!(energyS >= 0 && energyS <= 86400)) throw new ConfigError(`energy interval must be 0–86400 s (0 = never), got ${c.energyInterval}`);
+      if (!(modeS >= 0 && modeS <= 86400)) throw new ConfigError(`operating mode interval must be 0–86400 s (0 = at start and after commands only), got ${c.modeInterval}`);
       if (!SHAPES.includes(shape.shape)) throw new ConfigError(`output shape must be one of ${SHAPES.join(', ')}, got ${c.shape}`);
       if (shape.shape === 'value' && !XW_TABLE.has(shape.valueField)) throw new ConfigError(`value field "${shape.valueField}" is not an XW field`);
       groups = openBusGroups(RED, node, c.inverters);
@@ -40,7 +45,12 @@ export = function register(RED: NodeAPI): void {
           owner: node.id,
           units: group.targets,
           energyIntervalMs: energyS * 1000,
+          modeIntervalMs: modeS * 1000,
+          modes: modeMemoryFor(group.bus),
+          ac2: c.ac2 === true,
           splits: splitMemoryFor(group.bus),
+          // costs of the bus it plans for: its baud, character format and pause
+          planOptions: planOptionsForBus(group.bus.settings),
           // a poll read that cannot start within one interval is dropped, not run late
           deadlineMs: intervalS > 0 ? Math.max(intervalS * 1000, 2000) : undefined,
         }),

@@ -30,6 +30,8 @@ export class FakeRegisterClient implements RegisterClient {
   readonly silent = new Set<number>();
   /** fail the next N writes to a unit with a timeout */
   readonly failWrites = new Map<number, number>();
+  /** writes to a unit fail with this error before any transaction, as the arbiter fails what it never sends */
+  readonly unsentWrites = new Map<number, Error>();
 
   constructor(
     private readonly device: XwDevice,
@@ -49,6 +51,8 @@ export class FakeRegisterClient implements RegisterClient {
   }
 
   writeRegisters(unit: number, address: number, values: number[], opts: ModbusCallOptions, fc: 6 | 16 = 16): Promise<void> {
+    const unsent = this.unsentWrites.get(unit);
+    if (unsent) return Promise.reject(unsent);
     const attempt = (left: number): Promise<void> =>
       this.enqueue({ unit, fc, address, count: values.length, priority: opts.priority, owner: opts.owner, values }, () => {
         const n = this.failWrites.get(unit) ?? 0;

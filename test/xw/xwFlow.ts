@@ -45,6 +45,8 @@ export interface FlowOptions {
   poll?: Record<string, unknown>;
   command?: Record<string, unknown>;
   busTimeout?: number;
+  /** units configured as inverters (before the others) that the simulator does not have */
+  absent?: number[];
 }
 
 export async function startXwFlow(transport: SlaveTransport, opts: FlowOptions = {}): Promise<XwFlow> {
@@ -55,7 +57,7 @@ export async function startXwFlow(transport: SlaveTransport, opts: FlowOptions =
     transport.transport === 'pty'
       ? { connection: 'serial', serialPort: sim.clientPath, baudRate, dataBits: 8, parity: 'none', stopBits: 1 }
       : { connection: transport.framing === 'rtu' ? 'tcp-raw' : 'modbus-tcp', host: '127.0.0.1', tcpPort: sim.port, lineBaudRate: baudRate };
-  const unitIds = Object.keys(opts.units ?? { 10: {}, 11: {}, 12: {} }).map(Number);
+  const unitIds = [...(opts.absent ?? []), ...Object.keys(opts.units ?? { 10: {}, 11: {}, 12: {} }).map(Number)];
   const names = ['XW A', 'XW B', 'XW C', 'XW D', 'XW E'];
   const flow = [
     { id: 'f1', type: 'tab', label: 'xw' },

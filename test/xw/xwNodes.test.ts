@@ -41,11 +41,20 @@ for (const { name, transport } of TRANSPORTS) {
       assert.equal(summary.battery_voltage, Number(avgV.toFixed(3)));
       assert.equal(summary.units_ok, 3);
       assert.deepEqual(f.out.comm.map((m) => (m.payload as Record<string, unknown>).last_request_status), ['ok', 'ok', 'ok']);
-      // the plan: one 92-register read and one Operating Mode read per unit
-      assert.deepEqual(
-        f.sim.requests.map((r) => [r.unit, r.address, r.count]),
-        [10, 11, 12].flatMap((u) => [[u, 0x40, 92], [u, 0x166, 1]]),
-      );
+      for (const [i, unit] of [10, 11, 12].entries()) {
+        const payload = readings[i].payload as Record<string, unknown>;
+        assert.equal(payload.operating_mode, 3, 'read at start');
+        assert.equal(payload.operating_mode_age_s, 0);
+        assert.equal(payload.standby, 0, `${unit} standby from inverter_status`);
+      }
+      // at start: one 92-register read per unit, and Operating Mode once
+      const sorted = (xs: unknown[][]) => xs.map((x) => x.join(',')).sort();
+      assert.deepEqual(sorted(f.sim.requests.map((r) => [r.unit, r.address, r.count])), sorted([10, 11, 12].flatMap((u) => [[u, 0x40, 92], [u, 0x166, 1]])));
+      // then one read per unit per cycle
+      f.sim.resetStats();
+      const again = await exchange(f.poll, { payload: 'go' }, f.out.readings, 3);
+      assert.deepEqual(f.sim.requests.map((r) => [r.unit, r.address, r.count]), [10, 11, 12].map((u) => [u, 0x40, 92]));
+      assert.equal((again[0].payload as Record<string, unknown>).operating_mode, 3, 'still reported, as last read');
     });
 
     it('splits merged reads for a unit that refuses undocumented registers, and remembers the split', async () => {
@@ -62,7 +71,7 @@ for (const { name, transport } of TRANSPORTS) {
       for (const [address, count] of second) assert.ok(Array.isArray(f.device.unit(11).readHolding(address, count)), `read ${address}+${count} answered`);
       assert.ok(exceptionsFirst > second.length, `${exceptionsFirst} requests first, ${second.length} after`);
       assert.ok(second.length > 2, 'split into several reads');
-      assert.deepEqual(f.sim.requests.filter((r) => r.unit === 10).map((r) => [r.address, r.count]), [[0x40, 92], [0x166, 1]]);
+      assert.deepEqual(f.sim.requests.filter((r) => r.unit === 10).map((r) => [r.address, r.count]), [[0x40, 92]]);
     });
 
     it('every command on 3 units is verified', async () => {
@@ -100,10 +109,66 @@ for (const { name, transport } of TRANSPORTS) {
       assert.equal(r.command, 'start-sell');
       assert.equal(r.units[1].ok, false);
       assert.equal(r.units[1].action, 'written');
-      assert.match(r.units[1].reason, /not verified within 1000 ms: expected sell_enabled 1, unit reports sell_enabled 0/);
+      assert.equal(r.units[1].cause, 'not-verified');
+      assert.match(r.units[1].reason, /not verified within 1000 ms: accepted the write: sell_enable_setting 1, but sell_enabled still 0; expected sell_enabled 1/);
       assert.ok(r.units[0].ok && r.units[2].ok);
       await waitFor(() => f!.commandErrors.length > 0);
       assert.match(f.commandErrors[0], /XW B \(unit 11\): not verified/);
+    });
+
+    it('a stuck unit fails standby: Operating Mode reads 2, Inverter Status never 1032', async () => {
+      f = await startXwFlow(transport, { units: { 10: {}, 11: { stuck: true } }, command: { deadline: 1 } });
+      const [m] = await exchange(f.command, { payload: 'standby' }, f.out.report);
+      const r = report(m);
+      assert.equal(r.ok, false);
+      assert.ok(r.units[0].ok, r.units[0].reason);
+      assert.equal(r.units[1].ok, false);
+      assert.equal(r.units[1].action, 'written');
+      assert.match(r.units[1].reason, /accepted the write: operating_mode 2 \(Standby\), but inverter_status still 1034 \(Grid Support\)/);
+      assert.equal(f.device.unit(11).values().operating_mode, 2, 'the unit echoes the write');
+      assert.equal(f.device.unit(11).values().inverter_status, 1034, 'and does not act on it');
+    });
+
+    it('an absent unit holds back no other: unit 10 is written before unit 13 is asked again', async () => {
+      f = await startXwFlow(transport, { units: { 10: {} }, absent: [13] });
+      f.poll.receive({ payload: 1 } as never);
+      await waitFor(() => f!.out.comm.length >= 2);
+      f.sim.resetStats();
+      const [m] = await exchange(f.command, { payload: 'start-sell' }, f.out.report);
+      const r = report(m);
+      const firstWrite = f.sim.requests.findIndex((q) => q.functionCode === 6);
+      const first13 = f.sim.requests.findIndex((q) => q.unit === 13);
+      assert.equal(f.sim.requests[firstWrite].unit, 10);
+      assert.ok(first13 < 0 || first13 > firstWrite, `unit 13 asked at request ${first13}, write of 10 at ${firstWrite}`);
+      const [absent, ten] = r.units;
+      assert.equal(absent.unit, 13);
+      assert.equal(absent.action, 'not-sent');
+      assert.match(absent.reason, /could not read the unit's state/);
+      assert.equal(r.counts.notSent, 1);
+      assert.ok(ten.ok, ten.reason);
+    });
+
+    it('after a command Operating Mode is read again; standby shows from Inverter Status each cycle', async () => {
+      f = await startXwFlow(transport, { units: { 10: {}, 11: {} } });
+      await exchange(f.poll, { payload: 1 }, f.out.readings, 2);
+      await exchange(f.command, { payload: 'standby', inverter: 11 }, f.out.report);
+      f.sim.resetStats();
+      const [a, b] = await exchange(f.poll, { payload: 1 }, f.out.readings, 2);
+      assert.deepEqual(f.sim.requests.map((r) => [r.unit, r.address]).sort(), [[10, 0x40], [11, 0x40], [11, 0x166]].sort());
+      assert.equal((b.payload as Record<string, unknown>).standby, 1);
+      assert.equal((b.payload as Record<string, unknown>).operating_mode, 2);
+      assert.equal((a.payload as Record<string, unknown>).standby, 0);
+    });
+
+    it('AC2 / load VA on: read with the status block in one request per unit', async () => {
+      f = await startXwFlow(transport, { units: { 10: { ac2Present: true }, 11: {} }, poll: { ac2: true } });
+      const [a, b] = await exchange(f.poll, { payload: 1 }, f.out.readings, 2);
+      const pa = a.payload as Record<string, unknown>;
+      const want = f.device.unit(10).values();
+      assert.equal(pa.ac2_voltage, want.ac2_voltage);
+      assert.equal(pa.load_apparent_power, want.load_apparent_power);
+      assert.ok(!('ac2_voltage' in (b.payload as Record<string, unknown>)), 'a unit without a generator: no value, left out');
+      assert.deepEqual(f.sim.requests.filter((r) => r.address === 0x40).map((r) => [r.unit, r.count]), [[10, 110], [11, 110]]);
     });
 
     it('units already in state are skipped with no write', async () => {
@@ -115,8 +180,11 @@ for (const { name, transport } of TRANSPORTS) {
       assert.equal(f.sim.writeCount(10) + f.sim.writeCount(11) + f.sim.writeCount(12), 0);
       const [m2] = await exchange(f.command, { payload: { controlCode: 0 } }, f.out.report);
       assert.deepEqual(report(m2).units.map((u) => u.action), ['skipped', 'written', 'skipped']);
+      // unit 11's sell is already 0: only its charger register is written
+      assert.deepEqual(report(m2).units[1].registers, { written: ['charger_enable_setting'], already: ['sell_enable_setting'], notSent: [] });
+      assert.equal(report(m2).units[1].summary, 'charger on → off, sell off (already)');
       assert.equal(f.sim.writeCount(10), 0);
-      assert.equal(f.sim.writeCount(11), 2);
+      assert.equal(f.sim.writeCount(11), 1);
       assert.equal(f.sim.writeCount(12), 0);
     });
 
