@@ -3,17 +3,17 @@
  * per inverter for ui-table, msg.gauges the plant's totals for ui-gauge / ui-text (Value
  * msg.gauges.p_ac, msg.gauges.e_day_kwh).
  * An inverter asleep (no answer at night, the poller's "asleep") feeds in nothing: it counts 0 W
- * and keeps today's yield. One that fails is "offline since 12:03" and makes the power total
- * null: a sum without it would look live and be wrong.
+ * and keeps today's yield. One that fails is "offline since 12:03" and makes the totals empty
+ * (''): a sum without it would look live and be wrong.
  */
 import type { CycleSummary, InverterResult } from '../kaco/kacoPoller';
 import { clockText } from './clockText';
-import type { Row } from './xwBoard';
+import { UNKNOWN, type GaugeValue, type Row } from './xwBoard';
 
 export interface KacoTableMessage {
   topic: string;
   payload: Row[];
-  gauges: { p_ac: number | null; e_day_kwh: number | null };
+  gauges: { p_ac: GaugeValue; e_day_kwh: GaugeValue };
   timestamp: number;
 }
 
@@ -55,9 +55,9 @@ export class KacoBoard {
       };
     });
     const anyOffline = all.some((e) => e.status === 'error');
-    const power = all.length === 0 || anyOffline ? null : all.reduce((sum, e) => sum + (e.status === 'ok' ? (num(e.fields?.p_ac) ?? 0) : 0), 0);
+    const power = all.length === 0 || anyOffline ? UNKNOWN : all.reduce((sum, e) => sum + (e.status === 'ok' ? (num(e.fields?.p_ac) ?? 0) : 0), 0);
     const days = payload.map((r) => r['today kWh']);
-    const eDay = all.length === 0 || anyOffline || days.some((d) => d === null) ? null : round1(days.reduce((a: number, b) => a + Number(b), 0));
+    const eDay = all.length === 0 || anyOffline || days.some((d) => d === null) ? UNKNOWN : round1(days.reduce((a: number, b) => a + Number(b), 0));
     return { topic, payload, gauges: { p_ac: power, e_day_kwh: eDay }, timestamp: now };
   }
 }

@@ -5,7 +5,7 @@
  * "Value" setting: msg.gauges.battery_voltage); and one message per unit for ui-chart (topic the
  * unit, payload a number, timestamp the read time).
  * Stale data is marked: a unit that stopped answering is "offline since 12:03" with empty
- * numbers, and a gauge that would sum over a missing unit is null rather than a partial sum.
+ * numbers, and a gauge that would sum over a missing unit is empty rather than a partial sum.
  */
 import type { Readings } from '../xw/decoder';
 import type { PollSummary } from '../xw/pollSummary';
@@ -35,12 +35,19 @@ const AVERAGED_UNITS = new Set(['V', '°C', 'Hz']);
 const text = (v: unknown): Cell => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): Cell => (typeof v === 'number' ? v : null);
 
+/**
+ * A gauge's value: a number, or '' when unknown. Not null: Dashboard 2's ui-gauge shows null as
+ * its minimum (a number that looks real); '' shows no number (its needle reads '' as 0, clamped).
+ */
+export type GaugeValue = number | '';
+export const UNKNOWN: GaugeValue = '';
+
 export interface TableMessage {
   topic: string;
   /** one row per unit seen so far, for ui-table */
   payload: Row[];
-  /** one number (or null when unknown) per summary field, for ui-gauge's Value msg.gauges.<field> */
-  gauges: Record<string, number | null>;
+  /** one number (or '' when unknown) per summary field, for ui-gauge's Value msg.gauges.<field> */
+  gauges: Record<string, GaugeValue>;
   units_ok: number;
   units_total: number;
   timestamp: number;
@@ -68,16 +75,16 @@ export class XwBoard {
   }
 }
 
-/** the summary's fields as gauge values; null where the units that answered cannot tell */
-export function gaugesOf(summary: PollSummary): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
+/** the summary's fields as gauge values; '' where the units that answered cannot tell */
+export function gaugesOf(summary: PollSummary): Record<string, GaugeValue> {
+  const out: Record<string, GaugeValue> = {};
   const complete = summary.units_ok === summary.units_total && summary.units_total > 0;
   for (const f of XW_TABLE.fields) {
     const averaged = AVERAGED_UNITS.has(f.unit);
     if (!averaged && !SUMMED_UNITS.has(f.unit)) continue;
-    // every gauge field is present, null when unknown: a widget shows empty, never the last value
+    // every gauge field is present, '' when unknown: a widget shows empty, never the last value
     const v = summary[f.name];
-    out[f.name] = typeof v === 'number' && (complete || averaged) ? v : null;
+    out[f.name] = typeof v === 'number' && (complete || averaged) ? v : UNKNOWN;
   }
   return out;
 }

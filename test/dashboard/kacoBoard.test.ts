@@ -18,7 +18,7 @@ describe('dashboard: kaco-read shapes (lib/dashboard/kacoBoard)', function () {
     assert.deepEqual(m.payload[0], { inverter: 'KACO 1', state: 'Feeding', 'AC W': 3000, 'today kWh': 12 });
   });
 
-  it('an offline inverter: "offline since" its first miss, empty numbers, power total null; asleep counts 0 W and keeps its yield', function () {
+  it('an offline inverter: "offline since" its first miss, empty numbers, totals empty; asleep counts 0 W and keeps its yield', function () {
     const b = new KacoBoard();
     b.result(ok('a', 1, at(12, 0), 3000, 12000));
     b.result(ok('b', 2, at(12, 0), 2500, 10000));
@@ -30,7 +30,7 @@ describe('dashboard: kaco-read shapes (lib/dashboard/kacoBoard)', function () {
     b.result(miss('b', 2, at(12, 4), 'error'));
     const m = b.cycle(cycle(at(12, 4)), 'kaco');
     assert.deepEqual(m.payload[1], { inverter: 'KACO 2', state: 'offline since 12:03', 'AC W': null, 'today kWh': null });
-    assert.deepEqual(m.gauges, { p_ac: null, e_day_kwh: null });
+    assert.deepEqual(m.gauges, { p_ac: '', e_day_kwh: '' });
 
     const night = new KacoBoard();
     night.result(ok('a', 1, at(18, 0), 100, 20000));

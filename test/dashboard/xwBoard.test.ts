@@ -47,18 +47,18 @@ describe('dashboard: xw-poll shapes (lib/dashboard/xwBoard)', function () {
     assert.equal(t4.payload[1]['battery W'], -500);
   });
 
-  it('gauges: every summary field present; a sum over a missing unit is null, an average is not; none answering: all null', function () {
+  it('gauges: every summary field present; a sum over a missing unit is empty, an average is not; none answering: all empty', function () {
     const all = summarise([reading(52, -1000), reading(54, -3000)]);
     const g = gaugesOf(all);
     assert.equal(g.battery_voltage, 53);
     assert.equal(g.battery_power, -4000);
     const partial = gaugesOf(summarise([reading(52, -1000), null]));
     assert.equal(partial.battery_voltage, 52);
-    assert.equal(partial.battery_power, null, 'a sum without one unit is not the total');
+    assert.equal(partial.battery_power, '', 'a sum without one unit is not the total: empty');
     const none = gaugesOf(summarise([null, null]));
-    assert.ok('battery_voltage' in none && 'battery_power' in none, 'fields present (null), not absent');
-    assert.equal(none.battery_voltage, null);
-    assert.equal(none.battery_power, null);
+    assert.ok('battery_voltage' in none && 'battery_power' in none, "fields present (''), not absent");
+    assert.equal(none.battery_voltage, '');
+    assert.equal(none.battery_power, '');
     assert.equal(clockText(at(9, 5)), '09:05');
   });
 
@@ -113,7 +113,7 @@ describe('dashboard: xw-poll outputs 4 and 5 in a real runtime, a unit going dea
     assert.ok([clockText(before), clockText(Date.now())].includes(since.slice(-5)), `${since} is the time of the miss`);
     assert.equal(row['battery V'], null);
     assert.equal(row['battery W'], null);
-    assert.equal(dead.gauges.battery_power, null, 'power gauge empty, not the sum of two units');
+    assert.equal(dead.gauges.battery_power, '', 'power gauge empty, not the sum of two units');
     assert.equal(typeof dead.gauges.battery_voltage, 'number');
     const deadPoints: Msg[] = flow.out.comm.splice(0);
     assert.deepEqual(

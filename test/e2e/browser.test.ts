@@ -313,6 +313,11 @@ describe('the demo in a real browser (e2e)', function () {
         await row.getByText(/offline since \d\d:\d\d/).waitFor({ timeout: 30000 });
         const text = await row.innerText();
         assert.doesNotMatch(text, /\b5\d\.\d+\b/, `no battery voltage left frozen in: ${text}`);
+        // the summed gauge (battery power) shows no number rather than the sum of two units
+        const power = page.locator('.nrdb-ui-gauge', { hasText: 'Battery power' }).locator('.nrdb-ui-gauge-value span').first();
+        const powerUntil = Date.now() + 15000;
+        while ((await power.innerText()).trim() !== '' && Date.now() < powerUntil) await sleep(250);
+        assert.equal((await power.innerText()).trim(), '', 'battery power gauge empty while a unit is offline');
         await screenshot(page, 'dashboard-unit-offline');
       } finally {
         xw.device.setDead(dead, false);
