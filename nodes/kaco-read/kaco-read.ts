@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { KacoPoller, type CycleSummary, type InverterReading, type InverterResult } from '../../lib/kaco/kacoPoller';
 import { readingMessage, statusMessage } from '../../lib/kaco/readingMessages';
+import { KacoBoard } from '../../lib/dashboard/kacoBoard';
 import { failInput, type InputMessage } from '../support/nodeErrors';
 import { closeKacoBusGroups, openKacoBusGroups, type KacoBusGroups } from './kacoBusGroups';
 import { cycleRequestFrom, kacoReadSettings } from './kacoReadSettings';
@@ -17,6 +18,8 @@ export = function register(RED: NodeAPI): void {
     let groups: KacoBusGroups = { targets: [], busNodes: [] };
     let poller: KacoPoller | undefined;
     let setupError: Error | undefined;
+    // output 3 (Dashboard 2.0): the latest of every inverter, kept across cycles
+    const board = new KacoBoard();
 
     const time = (ms: number): string => new Date(ms).toTimeString().slice(0, 8);
     const onCycle = (s: CycleSummary): void => {
@@ -24,6 +27,7 @@ export = function register(RED: NodeAPI): void {
         .filter(Boolean)
         .join(' · ');
       node.status(s.error ? { fill: 'red', shape: 'ring', text } : s.asleep ? { fill: 'yellow', shape: 'ring', text } : { fill: 'green', shape: 'dot', text });
+      node.send([null, null, board.cycle(s, node.name || 'kaco')] as unknown as Parameters<Node['send']>[0]);
     };
 
     try {
@@ -31,8 +35,14 @@ export = function register(RED: NodeAPI): void {
       groups = openKacoBusGroups(RED, node, config.inverters, { owner: node.id, signal: stop.signal, ...settings.client });
       type Send = Parameters<Node['send']>[0];
       // each reply's values leave the moment they are decoded; the status once the inverter's turn is over
-      const onReading = (r: InverterReading): void => node.send([readingMessage(r, settings.messages), null] as unknown as Send);
-      const onResult = (r: InverterResult): void => node.send([null, statusMessage(r, settings.messages)] as unknown as Send);
+      const onReading = (r: InverterReading): void => {
+        board.reading(r);
+        node.send([readingMessage(r, settings.messages), null, null] as unknown as Send);
+      };
+      const onResult = (r: InverterResult): void => {
+        board.result(r);
+        node.send([null, statusMessage(r, settings.messages), null] as unknown as Send);
+      };
       poller = new KacoPoller({ targets: groups.targets, intervalMs: settings.intervalMs, yieldEvery: settings.yieldEvery, onReading, onResult, onCycle });
       if (settings.intervalMs > 0) poller.start();
       else node.status({ fill: 'grey', shape: 'ring', text: RED._('kaco-read.status.waiting') });

@@ -7,6 +7,8 @@ import { splitMemoryFor } from '../../lib/xw/unitSplits';
 import { unitLocksFor } from '../../lib/xw/unitLocks';
 import { modeMemoryFor } from '../../lib/xw/modeMemory';
 import { commandReport, VerifiedWriter, type UnitReport } from '../../lib/xw/verifiedWriter';
+import { commandBoardMessage, commandSummary, refusalBoardMessage } from '../../lib/dashboard/commandBoard';
+import { controlDocumentOf, refusalUpdate, reportUpdate, takenUpdate, type ControlDocument } from '../../lib/mongo/controlDocument';
 import { failInput, type InputMessage } from '../support/nodeErrors';
 import { closeBusGroups, openBusGroups, type XwBusGroup } from '../support/xwUnitGroups';
 import { DEFAULTS, type XwCommandConfig } from './defaults';
@@ -35,13 +37,20 @@ export = function register(RED: NodeAPI): void {
       if (setupError) return failInput(node, done, setupError);
       let command;
       let perBus: { group: XwBusGroup; targets: XwBusGroup['targets'] }[];
+      // output 3: a control document from mongodb in is marked taken, then gets its outcome
+      const doc: ControlDocument | undefined = controlDocumentOf(msg.payload, msg.collection);
+      const topic = node.name || 'xw command';
       try {
-        command = parseCommand(msg.payload, table);
-        const chosen = new Set(selectTargets(groups.flatMap((g) => g.targets), msg.inverter));
+        command = parseCommand(doc ? doc.code : msg.payload, table);
+        const chosen = new Set(selectTargets(groups.flatMap((g) => g.targets), doc ? (doc.inverter ?? msg.inverter) : msg.inverter));
         perBus = groups.map((group) => ({ group, targets: group.targets.filter((t) => chosen.has(t)) })).filter((g) => g.targets.length > 0);
       } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        send([null, refusalBoardMessage(reason, topic), doc ? refusalUpdate(doc, reason, new Date()) : null] as unknown as Parameters<typeof send>[0]);
         return failInput(node, done, err);
       }
+      if (doc) send([null, null, takenUpdate(doc, new Date())] as unknown as Parameters<typeof send>[0]);
+      const startedAt = Date.now();
       node.status({ fill: 'blue', shape: 'dot', text: RED._('xw-command.status.setting', { command }) });
       const started = performance.now();
       const run = Promise.all(
@@ -64,13 +73,15 @@ export = function register(RED: NodeAPI): void {
           const units: UnitReport[] = reports.flatMap((r) => r.units);
           const report = commandReport(command, units, Math.round(performance.now() - started), reports.reduce((n, r) => n + r.transactions, 0));
           msg.payload = report;
+          const board = commandBoardMessage(report, startedAt, topic);
+          const stored = doc ? reportUpdate(doc, report, commandSummary(report), new Date()) : null;
           const ok = units.filter((u) => u.ok).length;
           node.status({
             fill: report.ok ? 'green' : 'red',
             shape: report.ok ? 'dot' : 'ring',
             text: RED._('xw-command.status.result', { command, ok, total: units.length, ms: report.ms }),
           });
-          send(msg);
+          send([msg, board, stored] as unknown as Parameters<typeof send>[0]);
           if (report.ok) return done();
           const failed = units.filter((u) => !u.ok).map((u) => `${u.name} (unit ${u.unit}): ${u.reason}`);
           done(new Error(`${command} failed on ${failed.length} of ${units.length} unit(s): ${failed.join('; ')}`));

@@ -7,6 +7,7 @@ import { modeMemoryFor } from '../../lib/xw/modeMemory';
 import { planOptionsForBus } from '../../lib/xw/pollPlanner';
 import { splitMemoryFor } from '../../lib/xw/unitSplits';
 import { XwPoller, type UnitPoll } from '../../lib/xw/xwPoller';
+import { chartMessages, XwBoard } from '../../lib/dashboard/xwBoard';
 import { failInput } from '../support/nodeErrors';
 import { closeBusGroups, openBusGroups, type XwBusGroup } from '../support/xwUnitGroups';
 import { DEFAULTS, SHAPES, type PayloadShape, type XwPollConfig } from './defaults';
@@ -25,6 +26,8 @@ export = function register(RED: NodeAPI): void {
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<void> | undefined;
     let closing = false;
+    // outputs 4 and 5 (Dashboard 2.0): the latest of every unit, kept across cycles
+    const board = new XwBoard();
 
     const intervalS = Number(c.interval);
     const energyS = Number(c.energyInterval);
@@ -38,6 +41,8 @@ export = function register(RED: NodeAPI): void {
       if (!(modeS >= 0 && modeS <= 86400)) throw new ConfigError(`operating mode interval must be 0–86400 s (0 = at start and after commands only), got ${c.modeInterval}`);
       if (!SHAPES.includes(shape.shape)) throw new ConfigError(`output shape must be one of ${SHAPES.join(', ')}, got ${c.shape}`);
       if (shape.shape === 'value' && !XW_TABLE.has(shape.valueField)) throw new ConfigError(`value field "${shape.valueField}" is not an XW field`);
+      // 0.1.0 flows kept a hidden value field when another shape was chosen: not fatal, output 5 stays quiet
+      if (!XW_TABLE.has(shape.valueField)) node.warn(`value field "${shape.valueField}" is not an XW field: output 5 (chart) sends nothing`);
       groups = openBusGroups(RED, node, c.inverters);
       pollers = groups.map((group) => ({
         group,
@@ -67,9 +72,12 @@ export = function register(RED: NodeAPI): void {
       if (closing) return;
       const all: { p: UnitPoll; bus: string }[] = results.flatMap((r) => r.polls.map((p) => ({ p, bus: r.group.label })));
       const out1 = all.map(({ p, bus }) => readingsMessage(p, bus, shape)).filter((m): m is Msg => m !== null);
-      const summary = summaryMessage(summarise(all.map(({ p }) => p.readings)), node.name ?? '', shape, Date.now());
+      const summarised = summarise(all.map(({ p }) => p.readings));
+      const summary = summaryMessage(summarised, node.name ?? '', shape, Date.now());
       const out3 = all.map(({ p, bus }) => statusMessage(p, bus));
-      node.send([out1, summary, out3] as unknown as Parameters<Node['send']>[0]);
+      const polls = all.map(({ p }) => p);
+      const table = board.table(polls, summarised, node.name || 'xw units', Date.now());
+      node.send([out1, summary, out3, table, chartMessages(polls, shape.valueField)] as unknown as Parameters<Node['send']>[0]);
       const ok = all.filter(({ p }) => p.ok).length;
       const ms = Math.round(performance.now() - started);
       node.status({

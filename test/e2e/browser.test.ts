@@ -230,13 +230,18 @@ describe('the demo in a real browser (e2e)', function () {
     const groupText = (title: string): Promise<string> => page.locator('.nrdb-ui-group', { hasText: title }).first().innerText();
 
     it('shows the XW states, battery gauges, PV power and yield, and the values change', async function () {
+      assert.equal(readExample('4 Dashboard.json').filter((n) => n.type === 'function').length, 0, 'example 4 has no function node');
       const units = page.locator('.nrdb-ui-group', { hasText: 'XW unit states' }).first();
       await units.getByText('XW 3').waitFor({ timeout: 30000 });
       for (const unit of ['XW 1', 'XW 2', 'XW 3']) assert.match(await units.innerText(), new RegExp(unit));
       assert.match(await units.innerText(), /Operating/);
       await page.getByText('Battery voltage').first().waitFor();
       await page.getByText('PV power').first().waitFor();
-      await page.getByText(/\d+(\.\d)? kWh/).first().waitFor({ timeout: 30000 });
+      // yield today: the plant's total in kWh straight from kaco-read's msg.gauges.e_day_kwh
+      const yieldShown = /Yield today \(kWh\)\s+\d+(\.\d)?/;
+      const yieldUntil = Date.now() + 30000;
+      while (!yieldShown.test(await groupText('KACO PV')) && Date.now() < yieldUntil) await sleep(500);
+      assert.match(await groupText('KACO PV'), yieldShown);
       const first = await groupText('XW unit states');
       await screenshot(page, 'dashboard');
       // xw-poll reads every 5 s; the simulated values move with time
@@ -249,8 +254,8 @@ describe('the demo in a real browser (e2e)', function () {
       assert.notEqual(later, first, 'the unit table did not change in 20 s');
       const batteryVolts = (text: string): number[] => [...text.matchAll(/\b(5\d\.\d+)\b/g)].map((m) => Number(m[1]));
       assert.ok(batteryVolts(later).length >= 3, `battery voltages in: ${later}`);
-      // one AC power chart per unit, fed from the cache's history
-      assert.equal(await page.locator('.nrdb-ui-group', { hasText: 'AC power per unit' }).locator('canvas').count(), 3, 'AC power charts');
+      // one chart of AC power with a line per unit (the cache's history) and one of battery power per unit (live)
+      assert.equal(await page.locator('.nrdb-ui-group', { hasText: 'AC power per unit' }).locator('canvas').count(), 2, 'AC power (history) and battery power (live) charts');
       assert.deepEqual(errors, [], 'console errors on the dashboard');
       assert.deepEqual(await negativeSvgSizes(page), [], 'gauges left with a negative size');
     });
@@ -268,7 +273,10 @@ describe('the demo in a real browser (e2e)', function () {
       assert.match(byUnit['XW 1'], /yes\s+written/);
       assert.match(byUnit['XW 2'], /yes\s+written/);
       assert.match(byUnit['XW 3'], /yes\s+skipped/);
-      for (const r of rows) assert.match(r, /charger_enabled 0, sell_enabled 0/);
+      // before → after in words; a skipped unit shows its state as it stays
+      assert.match(byUnit['XW 1'], /charger on.* → charger off, sell off/);
+      assert.match(byUnit['XW 2'], /sell on.* → charger off, sell off/);
+      for (const r of rows) assert.match(r, /charger off, sell off/);
       // what the units report (Charger Enabled 72, Sell Enabled 73) agrees with the report
       for (const unit of xw.units) assert.deepEqual(xw.device.readHolding(unit, 72, 2), [0, 0], `unit ${unit} charger/sell enabled`);
       await screenshot(page, 'dashboard-after-rest');
@@ -292,6 +300,30 @@ describe('the demo in a real browser (e2e)', function () {
         'a write reached the units',
       );
       for (const unit of xw.units) assert.deepEqual(xw.device.readHolding(unit, 358, 1), [3], `unit ${unit} left operating`);
+    });
+
+    it('a unit that stops answering reads "offline since HH:MM" with empty numbers, and comes back', async function () {
+      const xw = demo.fleet.xw;
+      assert.ok(xw);
+      const units = page.locator('.nrdb-ui-group', { hasText: 'XW unit states' }).first();
+      const dead = xw.units[2];
+      xw.device.setDead(dead, true);
+      try {
+        const row = units.locator('tbody tr', { hasText: 'XW 3' });
+        await row.getByText(/offline since \d\d:\d\d/).waitFor({ timeout: 30000 });
+        const text = await row.innerText();
+        assert.doesNotMatch(text, /\b5\d\.\d+\b/, `no battery voltage left frozen in: ${text}`);
+        // the summed gauge (battery power) shows no number rather than the sum of two units
+        const power = page.locator('.nrdb-ui-gauge', { hasText: 'Battery power' }).locator('.nrdb-ui-gauge-value span').first();
+        const powerUntil = Date.now() + 15000;
+        while ((await power.innerText()).trim() !== '' && Date.now() < powerUntil) await sleep(250);
+        assert.equal((await power.innerText()).trim(), '', 'battery power gauge empty while a unit is offline');
+        await screenshot(page, 'dashboard-unit-offline');
+      } finally {
+        xw.device.setDead(dead, false);
+      }
+      await units.locator('tbody tr', { hasText: 'XW 3' }).getByText(/Operating/).waitFor({ timeout: 30000 });
+      assert.deepEqual(errors, [], 'console errors on the dashboard');
     });
   });
 });
