@@ -11,6 +11,7 @@ import { preciseDelay } from './preciseDelay';
 import { t35Ms } from './wireTiming';
 import { SerialLink } from './serialLink';
 import { TcpLink } from './tcpLink';
+import { LinkTracker, notSentText, type LinkStatus } from './linkCause';
 
 /** Grace the arbiter gives a transaction beyond its own timeout before taking the wire back. */
 const GUARD_MS = 250;
@@ -68,6 +69,7 @@ export class Bus extends EventEmitter {
   /** reply keys held after an unanswered exchange: until (performance.now) and the identity that may pass */
   private readonly replyHolds = new Map<string, { until: number; identity: string | undefined }>();
   private holdTimer: NodeJS.Timeout | undefined;
+  private readonly linkTracker: LinkTracker;
 
   constructor(
     readonly key: string,
@@ -78,6 +80,7 @@ export class Bus extends EventEmitter {
     this.clock = options.clock ?? monotonicClock;
     this.log = options.log ?? (() => undefined);
     this.link = (options.linkFactory ?? createLink)(settings.link);
+    this.linkTracker = new LinkTracker(settings.link);
     this.queue = new RequestQueue(() => (this.stats.coalesced += 1));
     this.health = new UnitHealth(this.clock);
     this.stats = new BusStatistics(this.clock);
@@ -91,6 +94,11 @@ export class Bus extends EventEmitter {
 
   get detail(): string {
     return this.stateDetail;
+  }
+
+  /** Never opened / open / lost, with the cause and since when: what users of the bus show. */
+  get linkStatus(): LinkStatus {
+    return this.linkTracker.status;
   }
 
   /** The silence every frame must be preceded by on this bus: t3.5 of the line, plus the configured pause. */
@@ -117,7 +125,9 @@ export class Bus extends EventEmitter {
     }
     const promise = this.queue.add(request, request.deadlineMs ?? this.settings.deadlineMs);
     this.pump();
-    return promise;
+    return promise.catch((err: unknown) => {
+      throw this.withLinkCause(err);
+    });
   }
 
   setUnitPolicy(prefix: string, policy: Partial<UnitPolicy>): void {
@@ -178,6 +188,13 @@ export class Bus extends EventEmitter {
     this.emit('state', state, detail);
   }
 
+  /** A request that waited past its deadline because the link was down says so, and why. */
+  private withLinkCause(err: unknown): unknown {
+    const cause = this.linkTracker.status.cause;
+    if (!(err instanceof TransportError) || err.kind !== 'deadline' || this.link.isOpen || !cause) return err;
+    return new TransportError('deadline', notSentText(cause), err.unit, cause);
+  }
+
   private async openLink(): Promise<void> {
     if (this.closed) return;
     this.setState(this.stateValue === 'reconnecting' ? 'reconnecting' : 'opening', this.stateDetail);
@@ -185,7 +202,7 @@ export class Bus extends EventEmitter {
       await this.link.open();
     } catch (err) {
       if (this.closed) return;
-      this.setState('reconnecting', (err as Error).message);
+      this.setState('reconnecting', this.linkTracker.openFailed(err as Error).message);
       this.scheduleReopen();
       return;
     }
@@ -194,6 +211,7 @@ export class Bus extends EventEmitter {
       return;
     }
     this.reopenDelay = REOPEN_INITIAL_MS;
+    this.linkTracker.opened();
     this.setState('open', this.link.description);
     this.pump();
   }
@@ -207,8 +225,9 @@ export class Bus extends EventEmitter {
   private onLinkLost(err: Error): void {
     if (this.closed) return;
     // What is on the wire fails; what is queued waits for the link until its deadline.
-    this.abortCurrent?.abort(new TransportError('closed', `link lost: ${err.message}`));
-    this.setState('reconnecting', err.message);
+    const cause = this.linkTracker.lost(err);
+    this.abortCurrent?.abort(new TransportError('closed', `link lost: ${cause.message}`));
+    this.setState('reconnecting', `link lost: ${cause.message}`);
     this.scheduleReopen();
   }
 

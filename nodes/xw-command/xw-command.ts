@@ -5,6 +5,7 @@ import { controlCodeTable, parseCommand, selectTargets, type ControlCodeTable } 
 import { splitMemoryFor } from '../../lib/xw/unitSplits';
 import { unitLocksFor } from '../../lib/xw/unitLocks';
 import { VerifiedWriter, type CommandReport, type UnitReport } from '../../lib/xw/verifiedWriter';
+import { downStatusOf } from '../rs485-bus/downStatus';
 import { failInput, type InputMessage } from '../support/nodeErrors';
 import { closeBusGroups, openBusGroups, type XwBusGroup } from '../support/xwUnitGroups';
 import { DEFAULTS, type XwCommandConfig } from './defaults';
@@ -62,7 +63,7 @@ export = function register(RED: NodeAPI): void {
           };
           msg.payload = report;
           const ok = units.filter((u) => u.ok).length;
-          node.status({
+          node.status((!report.ok && downStatusOf(perBus.map((g) => g.group.busNode))) || {
             fill: report.ok ? 'green' : 'red',
             shape: report.ok ? 'dot' : 'ring',
             text: RED._('xw-command.status.result', { command, ok, total: units.length, ms: report.ms }),
