@@ -180,9 +180,11 @@ describe('building flows from the palette (e2e)', function () {
         if (unit === 10) await newBus('xw bus', xwLine);
         else await page.locator('#node-config-input-bus').selectOption({ label: 'xw bus' });
         await page.locator('#node-config-input-unit').fill(String(unit));
+        if (unit === 11) await page.locator('.red-ui-tray').last().screenshot({ path: docsImage('xw-inverter-dialog.png') });
         await configDone('#node-config-input-unit');
       }
       await page.locator('#node-input-interval').fill('2');
+      await page.locator('.red-ui-tray').last().screenshot({ path: docsImage('xw-poll-dialog.png') });
       await done();
 
       // influxdb out with a new server, wired from xw-poll's readings
