@@ -190,9 +190,10 @@ export class Bus extends EventEmitter {
 
   /** A request that waited past its deadline because the link was down says so, and why. */
   private withLinkCause(err: unknown): unknown {
-    const cause = this.linkTracker.status.cause;
+    const status = this.linkTracker.status;
+    const cause = status.cause;
     if (!(err instanceof TransportError) || err.kind !== 'deadline' || this.link.isOpen || !cause) return err;
-    return new TransportError('deadline', notSentText(cause), err.unit, cause);
+    return new TransportError('deadline', notSentText({ ...status, cause }), err.unit, cause);
   }
 
   private async openLink(): Promise<void> {

@@ -84,9 +84,12 @@ export function clockTime(ms: number): string {
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
-/** The text of a request that was not sent because the link was down: "not sent: bus down since 12:03:10 — <cause>". */
-export function notSentText(cause: LinkCause): string {
-  return `not sent: bus down since ${clockTime(cause.since)} — ${cause.message}`;
+/**
+ * The text of a request that was not sent because the link was down: "not sent: bus down since
+ * 12:03:10 — <cause>", with "link lost: " before the cause when the link had been open.
+ */
+export function notSentText(status: LinkStatus & { cause: LinkCause }): string {
+  return `not sent: bus down since ${clockTime(status.cause.since)} — ${status.phase === 'lost' ? 'link lost: ' : ''}${status.cause.message}`;
 }
 
 interface SettlingBus {

@@ -5,7 +5,7 @@ import { Bus } from '../../lib/bus/bus';
 import type { BusSettings } from '../../lib/bus/busSettings';
 import { TransportError } from '../../lib/bus/errors';
 import type { LinkConfig } from '../../lib/bus/link';
-import { clockTime, linkCauseText, linkSettled, LinkTracker } from '../../lib/bus/linkCause';
+import { clockTime, linkCauseText, linkSettled, LinkTracker, notSentText } from '../../lib/bus/linkCause';
 import { Priority } from '../../lib/bus/priority';
 import { openPtyPair, type PtyPair } from '../../lib/sim/ptyPair';
 import { busStatus, busStatusText } from '../../lib/status/busStatus';
@@ -78,6 +78,9 @@ describe('bus link state and its cause', function () {
       t.openFailed(new Error('connect ECONNREFUSED 127.0.0.1:502'));
       assert.equal(t.status.phase, 'lost', 'still lost while reopening fails');
       assert.equal(t.status.cause?.message, 'connection refused 127.0.0.1:502');
+      const { phase, cause } = t.status;
+      assert.ok(cause);
+      assert.equal(notSentText({ phase, cause }), `not sent: bus down since ${clockTime(cause.since)} — link lost: connection refused 127.0.0.1:502`);
     });
 
     it('shortens a by-id path in the status to its end, keeping the whole text for the log', () => {
