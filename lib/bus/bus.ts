@@ -13,6 +13,7 @@ import { SerialLink } from './serialLink';
 import { TcpLink } from './tcpLink';
 import { canMove, type BusPhase } from './busPhase';
 import { BusContext } from './busContext';
+import { LinkTracker, notSentText, type LinkStatus } from './linkCause';
 
 /** Grace the arbiter gives a transaction beyond its own timeout before taking the wire back. */
 const GUARD_MS = 250;
@@ -77,6 +78,7 @@ export class Bus extends EventEmitter {
   /** reply keys held after an unanswered exchange: until (performance.now) and the identity that may pass */
   private readonly replyHolds = new Map<string, { until: number; identity: string | undefined }>();
   private holdTimer: NodeJS.Timeout | undefined;
+  private readonly linkTracker: LinkTracker;
 
   constructor(
     readonly key: string,
@@ -88,6 +90,7 @@ export class Bus extends EventEmitter {
     this.log = options.log ?? (() => undefined);
     this.onPhase = options.onPhase;
     this.link = (options.linkFactory ?? createLink)(settings.link);
+    this.linkTracker = new LinkTracker(settings.link);
     this.queue = new RequestQueue(() => (this.stats.coalesced += 1));
     this.health = new UnitHealth(this.clock);
     this.stats = new BusStatistics(this.clock);
@@ -101,6 +104,11 @@ export class Bus extends EventEmitter {
 
   get detail(): string {
     return this.stateDetail;
+  }
+
+  /** Never opened / open / lost, with the cause and since when: what users of the bus show. */
+  get linkStatus(): LinkStatus {
+    return this.linkTracker.status;
   }
 
   /** The arbiter's control state (lib/bus/busPhase.ts). */
@@ -131,7 +139,9 @@ export class Bus extends EventEmitter {
     }
     const promise = this.queue.add(request, request.deadlineMs ?? this.settings.deadlineMs);
     this.pump();
-    return promise;
+    return promise.catch((err: unknown) => {
+      throw this.withLinkCause(err);
+    });
   }
 
   /**
@@ -234,6 +244,14 @@ export class Bus extends EventEmitter {
     this.emit('state', state, detail);
   }
 
+  /** A request that waited past its deadline because the link was down says so, and why. */
+  private withLinkCause(err: unknown): unknown {
+    const status = this.linkTracker.status;
+    const cause = status.cause;
+    if (!(err instanceof TransportError) || err.kind !== 'deadline' || this.link.isOpen || !cause) return err;
+    return new TransportError('deadline', notSentText({ ...status, cause }), err.unit, cause);
+  }
+
   private async openLink(): Promise<void> {
     if (this.isShutDown()) return;
     this.move('opening');
@@ -242,7 +260,7 @@ export class Bus extends EventEmitter {
       await this.link.open();
     } catch (err) {
       if (this.isShutDown()) return;
-      this.setState('reconnecting', (err as Error).message);
+      this.setState('reconnecting', this.linkTracker.openFailed(err as Error).message);
       this.reconnect();
       return;
     }
@@ -251,6 +269,7 @@ export class Bus extends EventEmitter {
       return;
     }
     this.reopenDelay = REOPEN_INITIAL_MS;
+    this.linkTracker.opened();
     this.move('idle');
     this.setState('open', this.link.description);
     this.pump();
@@ -268,8 +287,9 @@ export class Bus extends EventEmitter {
     if (this.isShutDown()) return;
     // What is on the wire fails; what is queued waits for the link until its deadline. A phase in
     // progress (the transaction, a silence) ends first; the pump then finds the link down.
-    this.abortCurrent?.abort(new TransportError('closed', `link lost: ${err.message}`));
-    this.setState('reconnecting', err.message);
+    const cause = this.linkTracker.lost(err);
+    this.abortCurrent?.abort(new TransportError('closed', `link lost: ${cause.message}`));
+    this.setState('reconnecting', `link lost: ${cause.message}`);
     if (this.phaseValue === 'idle') this.reconnect();
   }
 

@@ -1,3 +1,5 @@
+import type { LinkCause } from './linkCause';
+
 /**
  * The three kinds of failure on a bus (after tokio-modbus): a valid exception answer from the
  * device, a transport failure, and an answer that does not match the question.
@@ -20,6 +22,8 @@ export class TransportError extends Error {
     readonly kind: TransportErrorKind,
     message: string,
     readonly unit?: string,
+    /** why the link was down when this request failed unsent (deadline), and since when */
+    readonly linkCause?: LinkCause,
   ) {
     super(message);
   }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../bus/errors';
+import { dnsServerProblem, hostProblem } from './hostName';
 
 /**
  * The checks a watchdog runs, as stored in the node config (one entry of the editor's list).
@@ -109,9 +110,12 @@ function parseCheck(entry: unknown, index: number): CheckConfig {
       const mode = str('mode');
       if (mode !== 'tcp' && mode !== 'dns') throw new ConfigError(`${where}: mode must be tcp or dns, got ${JSON.stringify(mode)}`);
       const host = str('host');
-      if (host === '') throw new ConfigError(`${where}: host is empty`);
+      const bad = hostProblem(host);
+      if (bad !== undefined) throw new ConfigError(`${where}: host ${host === '' ? '' : `${JSON.stringify(host)} `}${bad}`);
       const port = mode === 'tcp' ? num('port', 1, true, 65535) : 0;
       const server = mode === 'dns' ? str('server') : '';
+      const badServer = dnsServerProblem(server);
+      if (badServer !== undefined) throw new ConfigError(`${where}: DNS server ${JSON.stringify(server)} ${badServer}`);
       return { kind: 'internet', name, failsToAct, mode, host, port, server, intervalS: num('interval', 1) };
     }
     case 'serial': {

@@ -24,6 +24,8 @@ export interface Probes {
 
 const HOST_PROBES: Probes = { tcp: tcpProbe, dns: dnsProbe, serial: serialPortProbe };
 
+type Streak = NonNullable<ReasonFile['streak']>;
+
 export interface WatchdogOptions {
   checks: readonly CheckConfig[];
   /** results kept per check (the newest) */
@@ -92,6 +94,13 @@ export class Watchdog {
   private started = false;
   private closed = false;
   private deciding: Promise<void> | undefined;
+  /**
+   * Dry run: the last decision, as if it had rebooted the machine. The armed watchdog gets its
+   * backoff from the reason file and its gate from the uptime after the reboot; a dry run keeps
+   * the same streak here and counts its "uptime" from this decision, so it decides when the
+   * armed one would (once, then after the backoff), and only the action differs.
+   */
+  private dry: { at: number; streak: Streak | null } | undefined;
 
   constructor(private readonly options: WatchdogOptions) {
     this.clock = options.clock ?? monotonicClock;
@@ -192,7 +201,7 @@ export class Watchdog {
     if (this.states.length === 0) return { state: 'idle' };
     if (this.states.every((s) => s.history.latest() === undefined)) return { state: 'starting' };
     const now = this.clock.now();
-    const uptime = (this.options.systemUptimeS ?? systemUptimeS)();
+    const uptime = this.uptimeS();
     let worst: WatchdogStatus | undefined;
     for (const s of this.states) {
       const fails = s.history.failsInRow;
@@ -244,17 +253,32 @@ export class Watchdog {
     const now = this.clock.now();
     state.history.add({ ok, at: now, detail });
     state.lastResultAt = now;
-    const streak = this.file.streak;
+    const streak = this.streak();
     if (ok && streak !== null && streak.check === state.config.name) {
       // the reboot helped (or the fault went away): the next one needs only the minimum uptime
+      if (this.dry) {
+        this.dry = { ...this.dry, streak: null };
+        return this.evaluate();
+      }
       this.file = { ...this.file, streak: null };
       this.options.store.save(this.file).catch((err: Error) => this.warn(`could not clear the reboot backoff: ${err.message}`));
     }
     await this.evaluate();
   }
 
+  /** Decisions in a row for one check, which the backoff counts. */
+  private streak(): Streak | null {
+    return this.dry ? this.dry.streak : this.file.streak;
+  }
+
+  /** The system's uptime; for a dry run that decided, the time since that decision (its "reboot"). */
+  private uptimeS(): number {
+    const system = (this.options.systemUptimeS ?? systemUptimeS)();
+    return this.dry ? Math.min(system, (this.clock.now() - this.dry.at) / 1000) : system;
+  }
+
   private requiredUptimeFor(check: string): number {
-    const streak = this.file.streak;
+    const streak = this.streak();
     return requiredUptimeS(this.options.policy, streak !== null && streak.check === check ? streak.count : 0);
   }
 
@@ -262,12 +286,12 @@ export class Watchdog {
     // no decision before the reason file is read: the backoff depends on it
     if (this.closed || !this.started) return Promise.resolve();
     if (this.deciding) return this.deciding;
-    const uptime = (this.options.systemUptimeS ?? systemUptimeS)();
+    const uptime = this.uptimeS();
     for (const state of this.states) {
       if (state.history.failsInRow < state.config.failsToAct) continue;
       const required = this.requiredUptimeFor(state.config.name);
       if (uptime < required) continue;
-      this.deciding = this.decide(state, uptime, required).finally(() => {
+      this.deciding = this.decide(state, required).finally(() => {
         this.deciding = undefined;
       });
       return this.deciding;
@@ -275,10 +299,10 @@ export class Watchdog {
     return Promise.resolve();
   }
 
-  private async decide(state: CheckState, uptime: number, required: number): Promise<void> {
+  private async decide(state: CheckState, required: number): Promise<void> {
     const o = this.options;
     const c = state.config;
-    const streak = this.file.streak;
+    const streak = this.streak();
     const before = streak !== null && streak.check === c.name ? streak.count : 0;
     const reason: RebootReason = {
       check: c.name,
@@ -288,7 +312,7 @@ export class Watchdog {
       fails_to_act: c.failsToAct,
       history_failed: state.history.failures(),
       history_size: state.history.list().length,
-      uptime_system_s: Math.round(uptime * 100) / 100,
+      uptime_system_s: Math.round((o.systemUptimeS ?? systemUptimeS)() * 100) / 100,
       uptime_app_s: Math.round((o.appUptimeS ?? appUptimeS)() * 100) / 100,
       monotonic_ms: Math.round(this.clock.now()),
       wall_time: (o.wallTime ?? (() => new Date()))().toISOString(),
@@ -299,7 +323,9 @@ export class Watchdog {
     };
     // every rule starts counting again: one decision, not one per broken check or per tick
     for (const s of this.states) s.history.resetFailsInRow();
-    if (!o.dryRun) {
+    if (o.dryRun) {
+      this.dry = { at: this.clock.now(), streak: { check: c.name, count: before + 1 } };
+    } else {
       this.file = { version: 1, reason, reported: false, streak: { check: c.name, count: before + 1 } };
       try {
         await o.store.save(this.file);

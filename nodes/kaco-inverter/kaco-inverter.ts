@@ -3,6 +3,7 @@ import { isKacoAddress } from '../../lib/kaco/commands';
 import { KacoClient } from '../../lib/kaco/kacoClient';
 import { scanAddresses } from '../../lib/kaco/addressScan';
 import type { Rs485BusConfigNode } from '../rs485-bus/busNodeApi';
+import { scanRefusal } from '../rs485-bus/downStatus';
 import { DEFAULTS, type KacoInverterConfig } from './defaults';
 import type { KacoInverterConfigNode } from './kacoInverterNodeApi';
 import { kacoBusRefusal } from './kacoBusCheck';
@@ -46,8 +47,9 @@ export = function register(RED: NodeAPI): void {
     // a stand-in user so the scan opens the bus (and closes it again if no one else uses it)
     const scanner = { id: `kaco-inverter-scan-${Date.now()}`, status: () => undefined } as unknown as Node;
     let client: KacoClient;
+    let bus;
     try {
-      const bus = busNode.register(scanner);
+      bus = busNode.register(scanner);
       const refusal = kacoBusRefusal(bus);
       if (refusal) throw new Error(refusal);
       client = new KacoClient(bus, { owner: scanner.id, timeoutMs: SCAN_TIMEOUT_MS, manageSleep: false });
@@ -56,13 +58,14 @@ export = function register(RED: NodeAPI): void {
       res.json({ inverters: [], reason: (err as Error).message });
       return;
     }
-    scanAddresses(client, from, to)
+    scanRefusal(bus)
+      .then(async (refusal) => (refusal ? { found: [], garbled: [], refusal } : { ...(await scanAddresses(client, from, to)), refusal: undefined }))
       .then(
         (r) =>
           res.json({
             inverters: r.found,
             garbled: r.garbled,
-            reason: r.found.length ? '' : `no inverter answered at ${from}–${to} (at night KACO inverters are switched off)`,
+            reason: r.refusal ?? (r.found.length ? '' : `no inverter answered at ${from}–${to} (at night KACO inverters are switched off)`),
           }),
         (err: Error) => res.json({ inverters: [], reason: err.message }),
       )

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { KacoPoller, type CycleSummary, type InverterReading, type InverterResult } from '../../lib/kaco/kacoPoller';
 import { readingMessage, statusMessage } from '../../lib/kaco/readingMessages';
 import { KacoBoard } from '../../lib/dashboard/kacoBoard';
+import { downStatusOf } from '../rs485-bus/downStatus';
 import { failInput, type InputMessage } from '../support/nodeErrors';
 import { closeKacoBusGroups, openKacoBusGroups, type KacoBusGroups } from './kacoBusGroups';
 import { cycleRequestFrom, kacoReadSettings } from './kacoReadSettings';
@@ -26,7 +27,7 @@ export = function register(RED: NodeAPI): void {
       const text = [RED._('kaco-read.status.ok', { n: s.ok }), s.asleep ? RED._('kaco-read.status.asleep', { n: s.asleep }) : '', s.error ? RED._('kaco-read.status.error', { n: s.error }) : '', time(s.startedAt + s.durationMs)]
         .filter(Boolean)
         .join(' · ');
-      node.status(s.error ? { fill: 'red', shape: 'ring', text } : s.asleep ? { fill: 'yellow', shape: 'ring', text } : { fill: 'green', shape: 'dot', text });
+      node.status((s.error && downStatusOf(groups.busNodes)) || (s.error ? { fill: 'red', shape: 'ring', text } : s.asleep ? { fill: 'yellow', shape: 'ring', text } : { fill: 'green', shape: 'dot', text }));
       node.send([null, null, board.cycle(s, node.name || 'kaco')] as unknown as Parameters<Node['send']>[0]);
     };
 

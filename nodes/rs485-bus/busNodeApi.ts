@@ -1,4 +1,4 @@
-import type { Node } from 'node-red';
+import type { Node, NodeStatus } from 'node-red';
 import type { Bus } from '../../lib/bus/bus';
 
 /** What an rs485-bus config node offers the nodes that use it. */
@@ -11,4 +11,6 @@ export interface Rs485BusConfigNode extends Node {
   register(user: Node): Bus;
   /** Forgets the user; the port is released when the last user of the physical port leaves. */
   deregister(user: Node): Promise<void>;
+  /** The bus's status while it is not open ("port /dev/ttyNOPE not found, retrying"), for users to show instead of their own; undefined when open. */
+  downStatus(): NodeStatus | undefined;
 }

@@ -1,13 +1,11 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Bus } from '../../lib/bus/bus';
-import type { BusState } from '../../lib/bus/busSettings';
 import { acquireBus, releaseBus } from '../../lib/bus/busRegistry';
 import { listSerialPorts } from '../../lib/bus/portList';
+import { busStatus, busStatusText, type BusWords } from '../../lib/status/busStatus';
 import { busSettingsFrom } from './busConfig';
 import type { Rs485BusConfig } from './defaults';
 import type { Rs485BusConfigNode } from './busNodeApi';
-
-type StatusFill = 'red' | 'green' | 'yellow' | 'blue' | 'grey';
 
 export = function register(RED: NodeAPI): void {
   function Rs485BusNode(this: Rs485BusConfigNode, config: NodeDef & Partial<Rs485BusConfig>): void {
@@ -16,22 +14,21 @@ export = function register(RED: NodeAPI): void {
     const users = new Map<string, Node>();
     let bus: Bus | undefined;
 
-    const statusOf = (state: BusState, detail: string): { fill: StatusFill; shape: 'dot' | 'ring'; text: string } => {
-      switch (state) {
-        case 'open':
-          return { fill: 'green', shape: 'dot', text: RED._('rs485-bus.status.open', { link: detail }) };
-        case 'opening':
-          return { fill: 'yellow', shape: 'ring', text: RED._('rs485-bus.status.opening') };
-        case 'reconnecting':
-          return { fill: 'red', shape: 'ring', text: RED._('rs485-bus.status.reconnecting', { detail }).slice(0, 80) };
-        default:
-          return { fill: 'grey', shape: 'ring', text: RED._('rs485-bus.status.closed') };
-      }
+    const words: BusWords = {
+      open: (link) => RED._('rs485-bus.status.open', { link }),
+      opening: () => RED._('rs485-bus.status.opening'),
+      notOpened: (cause) => RED._('rs485-bus.status.notOpened', { cause }),
+      lost: (since, cause) => RED._('rs485-bus.status.lost', { since, cause }),
+      closed: () => RED._('rs485-bus.status.closed'),
     };
-    const onState = (state: BusState, detail: string): void => {
-      if (state === 'reconnecting') node.warn(RED._('rs485-bus.log.lost', { detail }));
-      for (const user of users.values()) user.status(statusOf(state, detail));
+    // every user shows the bus's real state; the whole text goes to the log, the status is shortened
+    const onState = (): void => {
+      if (!bus) return;
+      if (bus.state === 'reconnecting') node.warn(busStatusText(bus, words));
+      const status = busStatus(bus, words);
+      for (const user of users.values()) user.status(status);
     };
+    node.downStatus = () => (bus && bus.state !== 'open' ? busStatus(bus, words) : undefined);
 
     node.register = (user: Node): Bus => {
       if (!bus) {
@@ -40,7 +37,7 @@ export = function register(RED: NodeAPI): void {
         bus.on('state', onState);
       }
       users.set(user.id, user);
-      user.status(statusOf(bus.state, bus.detail));
+      user.status(busStatus(bus, words));
       return bus;
     };
 

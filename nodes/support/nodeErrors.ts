@@ -1,9 +1,10 @@
 import type { Node, NodeMessage } from 'node-red';
+import { shortStatusText } from '../../lib/status/statusText';
 
 /** A config error, an input error or a bus error: red ring with the reason, and done(err) so a Catch node sees it. */
 export function failInput(node: Node, done: (err?: Error) => void, err: unknown, statusText?: string): void {
   const error = err instanceof Error ? err : new Error(String(err));
-  node.status({ fill: 'red', shape: 'ring', text: (statusText ?? error.message).slice(0, 60) });
+  node.status({ fill: 'red', shape: 'ring', text: shortStatusText(statusText ?? error.message) });
   done(error);
 }
 

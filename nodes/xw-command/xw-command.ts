@@ -9,6 +9,7 @@ import { modeMemoryFor } from '../../lib/xw/modeMemory';
 import { commandReport, VerifiedWriter, type UnitReport } from '../../lib/xw/verifiedWriter';
 import { commandBoardMessage, commandSummary, refusalBoardMessage } from '../../lib/dashboard/commandBoard';
 import { controlDocumentOf, refusalUpdate, reportUpdate, takenUpdate, type ControlDocument } from '../../lib/mongo/controlDocument';
+import { downStatusOf } from '../rs485-bus/downStatus';
 import { failInput, type InputMessage } from '../support/nodeErrors';
 import { closeBusGroups, openBusGroups, type XwBusGroup } from '../support/xwUnitGroups';
 import { DEFAULTS, type XwCommandConfig } from './defaults';
@@ -76,7 +77,7 @@ export = function register(RED: NodeAPI): void {
           const board = commandBoardMessage(report, startedAt, topic);
           const stored = doc ? reportUpdate(doc, report, commandSummary(report), new Date()) : null;
           const ok = units.filter((u) => u.ok).length;
-          node.status({
+          node.status((!report.ok && downStatusOf(perBus.map((g) => g.group.busNode))) || {
             fill: report.ok ? 'green' : 'red',
             shape: report.ok ? 'dot' : 'ring',
             text: RED._('xw-command.status.result', { command, ok, total: units.length, ms: report.ms }),

@@ -3,6 +3,7 @@ import { modbusClientFor } from '../../lib/modbus/modbusClient';
 import { checkUnitAddress } from '../../lib/xw/commandInput';
 import { scanUnits } from '../../lib/xw/unitScan';
 import type { Rs485BusConfigNode } from '../rs485-bus/busNodeApi';
+import { scanRefusal } from '../rs485-bus/downStatus';
 import { DEFAULTS, type XwInverterConfig } from './defaults';
 import type { XwInverterConfigNode } from './inverterNodeApi';
 
@@ -47,9 +48,11 @@ export = function register(RED: NodeAPI): void {
       res.json({ units: [], reason: (err as Error).message });
       return;
     }
-    scanUnits(modbusClientFor(bus), from, to, { owner: scanner.id, timeoutMs: SCAN_TIMEOUT_MS })
+    const open = bus;
+    scanRefusal(open)
+      .then(async (refusal) => (refusal ? { units: [], reason: refusal } : { units: await scanUnits(modbusClientFor(open), from, to, { owner: scanner.id, timeoutMs: SCAN_TIMEOUT_MS }) }))
       .then(
-        (units) => res.json({ units, reason: units.length ? '' : `no unit answered at ${from}–${to}` }),
+        ({ units, reason }) => res.json({ units, reason: reason ?? (units.length ? '' : `no unit answered at ${from}–${to}`) }),
         (err: Error) => res.json({ units: [], reason: err.message }),
       )
       .finally(() => void busNode.deregister(scanner));

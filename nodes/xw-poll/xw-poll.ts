@@ -8,6 +8,7 @@ import { planOptionsForBus } from '../../lib/xw/pollPlanner';
 import { splitMemoryFor } from '../../lib/xw/unitSplits';
 import { XwPoller, type UnitPoll } from '../../lib/xw/xwPoller';
 import { chartMessages, XwBoard } from '../../lib/dashboard/xwBoard';
+import { downStatusOf } from '../rs485-bus/downStatus';
 import { failInput } from '../support/nodeErrors';
 import { closeBusGroups, openBusGroups, type XwBusGroup } from '../support/xwUnitGroups';
 import { DEFAULTS, SHAPES, type PayloadShape, type XwPollConfig } from './defaults';
@@ -67,7 +68,8 @@ export = function register(RED: NodeAPI): void {
 
     const cycle = async (): Promise<void> => {
       const started = performance.now();
-      node.status({ fill: 'blue', shape: 'dot', text: RED._('xw-poll.status.polling') });
+      const busNodes = groups.map((g) => g.busNode);
+      node.status(downStatusOf(busNodes) ?? { fill: 'blue', shape: 'dot', text: RED._('xw-poll.status.polling') });
       const results = await Promise.all(pollers.map(async ({ group, poller }) => ({ group, polls: await poller.cycle() })));
       if (closing) return;
       const all: { p: UnitPoll; bus: string }[] = results.flatMap((r) => r.polls.map((p) => ({ p, bus: r.group.label })));
@@ -80,7 +82,7 @@ export = function register(RED: NodeAPI): void {
       node.send([out1, summary, out3, table, chartMessages(polls, shape.valueField)] as unknown as Parameters<Node['send']>[0]);
       const ok = all.filter(({ p }) => p.ok).length;
       const ms = Math.round(performance.now() - started);
-      node.status({
+      node.status((ok < all.length && downStatusOf(busNodes)) || {
         fill: ok === all.length ? 'green' : ok > 0 ? 'yellow' : 'red',
         shape: ok === all.length ? 'dot' : 'ring',
         text: RED._('xw-poll.status.cycle', { ok, total: all.length, ms }),

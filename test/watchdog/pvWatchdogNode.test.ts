@@ -165,6 +165,14 @@ describe('pv-watchdog node', function () {
     assert.match((out.caught[0].error as { message: string }).message, /check "x": failsToAct must be an integer >= 1, got 0/);
   });
 
+  it('refuses a mistyped internet host at deploy, so it is never probed as a failing check', async () => {
+    const wd = await load({ checks: [{ name: 'net', kind: 'internet', mode: 'tcp', host: '1.1.1.1:53', port: 53, interval: 1, failsToAct: 1 }] });
+    wd.receive({ topic: 'net', payload: true } as NodeMessage);
+    await until(() => out.caught.length === 1, 'error');
+    assert.match((out.caught[0].error as { message: string }).message, /check "net": host "1.1.1.1:53" holds a port/);
+    assert.deepEqual([out.reboot.length, out.reasons.length], [0, 0], 'no decision from a typo');
+  });
+
   describe('with an rs485-bus', () => {
     let sim: ModbusSlaveSim;
     before(async () => {

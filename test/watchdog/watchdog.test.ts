@@ -264,6 +264,86 @@ describe('watchdog engine', () => {
     });
   });
 
+  describe('dry run decides when the armed watchdog would', () => {
+    const policy = { minUptimeS: 3600, backoffFactor: 2, backoffMaxS: 86400 };
+    const check = (): Record<string, unknown> => flowCheck('a', 2, 600);
+
+    /** Feeds a failure every 300 s for `forS` seconds; returns the monotonic seconds of each decision. */
+    async function failingFor(forS: number, dryRun: boolean): Promise<number[]> {
+      const at: number[] = [];
+      let bootAt = clock.now() - 100000 * 1000; // up for a long time already
+      const boot = async (): Promise<Watchdog> => {
+        const w = make([check()], {
+          dryRun,
+          policy,
+          systemUptimeS: () => (clock.now() - bootAt) / 1000,
+          onDecision: (r) => {
+            decisions.push(r);
+            at.push(clock.now() / 1000);
+          },
+        });
+        await w.start();
+        return w;
+      };
+      const start = clock.now();
+      let w = await boot();
+      while (clock.now() - start < forS * 1000) {
+        clock.advance(300 * 1000);
+        const before = at.length;
+        await w.feed('a', false);
+        await w.runDue();
+        if (!dryRun && at.length > before) {
+          // armed: the machine reboots, uptime starts again, the reason file stays
+          await w.close();
+          bootAt = clock.now();
+          w = await boot();
+        }
+      }
+      return at.map((t) => t - start / 1000);
+    }
+
+    it('decides once, then waits for the backoff, exactly like the armed watchdog', async () => {
+      const armed = await failingFor(30000, false);
+      assert.deepEqual(armed, [600, 7800, 22200], 'armed: 2 fails, then 2 h and 4 h of uptime after each reboot');
+      fs.rmSync(reasonFile(), { force: true });
+      decisions = [];
+      const dry = await failingFor(30000, true);
+      assert.deepEqual(dry, armed, 'dry run: the same decisions at the same times');
+      assert.deepEqual(decisions.map((d) => [d.dry_run, d.reboots_for_reason, d.required_uptime_s]), [
+        [true, 1, 3600],
+        [true, 2, 7200],
+        [true, 3, 14400],
+      ]);
+      assert.equal(fs.existsSync(reasonFile()), false, 'a dry run writes no reason file');
+    });
+
+    it('shows the backoff it waits for, and a pass clears it as for the armed one', async () => {
+      uptime = 100000;
+      const w = make([flowCheck('a', 1)], { dryRun: true, policy });
+      await w.start();
+      await w.feed('a', false);
+      assert.equal(decisions.length, 1);
+      await w.feed('a', false);
+      assert.equal(decisions.length, 1, 'no second "would reboot" at once');
+      const s = w.status();
+      assert.ok(s.state === 'failing' && s.waitingForUptime && s.leftMs === 7200 * 1000, JSON.stringify(s));
+      clock.advance(7199 * 1000);
+      await w.feed('a', false);
+      assert.equal(decisions.length, 1, 'not before the backed-off 7200 s');
+      clock.advance(1000);
+      await w.feed('a', false);
+      assert.equal(decisions.length, 2);
+      await w.feed('a', true);
+      await w.feed('a', false);
+      const after = w.status();
+      assert.ok(after.state === 'failing' && after.leftMs === 3600 * 1000, 'passed in between: only the minimum uptime since the last decision');
+      clock.advance(3600 * 1000);
+      await w.feed('a', false);
+      assert.equal(decisions.length, 3);
+      assert.equal(decisions[2].reboots_for_reason, 1);
+    });
+  });
+
   describe('bad input', () => {
     it('refuses a non-boolean payload, an unknown check and a polled check with clear errors', async () => {
       const w = make([flowCheck('a', 1), { name: 'port', kind: 'serial', path: '/dev/ttyUSB*' }]);
