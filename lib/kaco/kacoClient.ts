@@ -156,6 +156,8 @@ export class KacoClient {
     const unit = kacoUnit(address);
     return this.bus.submit<KacoReply>({
       owner: this.options.owner,
+      // the reader's stop: what is still queued ends as cancelled and never takes the wire
+      signal: this.options.signal,
       unit,
       priority: opts.priority ?? Priority.Poll,
       deadlineMs: opts.deadlineMs,

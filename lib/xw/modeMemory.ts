@@ -4,6 +4,9 @@
  * every cycle (one read per unit per cycle); the command writer, which reads it anyway, tells
  * this memory what it saw and that a fresh read is due. One memory per bus, shared by the nodes.
  */
+import type { Bus } from '../bus/bus';
+import type { ContextSlot } from '../bus/busContext';
+
 export interface KnownMode {
   value: number | null;
   /** clock ms (the poller's clock) of the read */
@@ -33,10 +36,8 @@ export class ModeMemory {
   }
 }
 
-const memories = new WeakMap<object, ModeMemory>();
-/** One mode memory per bus (or any key object). */
-export function modeMemoryFor(key: object): ModeMemory {
-  let m = memories.get(key);
-  if (!m) memories.set(key, (m = new ModeMemory()));
-  return m;
+const MODE_MEMORY_SLOT: ContextSlot<ModeMemory> = { name: 'mode memory', create: () => new ModeMemory() };
+/** One mode memory per bus, in its context. */
+export function modeMemoryFor(bus: Bus): ModeMemory {
+  return bus.context.get(MODE_MEMORY_SLOT);
 }

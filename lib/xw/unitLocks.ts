@@ -3,6 +3,9 @@
  * its first read to its last, and a second command for any of them waits, first come first
  * served, within its own deadline. Commands for disjoint units run side by side.
  */
+import type { Bus } from '../bus/bus';
+import type { ContextSlot } from '../bus/busContext';
+
 export type Release = () => void;
 
 interface Waiter {
@@ -77,10 +80,8 @@ export class UnitLocks {
   }
 }
 
-const registry = new WeakMap<object, UnitLocks>();
-/** The unit locks of one bus (any key object), shared by every command node on it. */
-export function unitLocksFor(key: object): UnitLocks {
-  let l = registry.get(key);
-  if (!l) registry.set(key, (l = new UnitLocks()));
-  return l;
+const UNIT_LOCKS_SLOT: ContextSlot<UnitLocks> = { name: 'unit locks', create: () => new UnitLocks() };
+/** The unit locks of one bus, shared by every command node on it. */
+export function unitLocksFor(bus: Bus): UnitLocks {
+  return bus.context.get(UNIT_LOCKS_SLOT);
 }

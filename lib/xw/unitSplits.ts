@@ -2,6 +2,8 @@
  * What the planner has learnt about one unit: where merged reads must be cut (the unit answered
  * a read across that address with an exception) and which fields the unit refuses even alone.
  */
+import type { Bus } from '../bus/bus';
+import type { ContextSlot } from '../bus/busContext';
 import type { FieldDef } from './registerTypes';
 
 export class UnitSplits {
@@ -21,12 +23,10 @@ export class SplitMemory {
   }
 }
 
-const memories = new WeakMap<object, SplitMemory>();
-/** One split memory per bus (or any key object), shared by the poller and the command writer. */
-export function splitMemoryFor(key: object): SplitMemory {
-  let m = memories.get(key);
-  if (!m) memories.set(key, (m = new SplitMemory()));
-  return m;
+const READ_SPLITS_SLOT: ContextSlot<SplitMemory> = { name: 'read splits', create: () => new SplitMemory() };
+/** One split memory per bus (in its context), shared by the poller and the command writer. */
+export function splitMemoryFor(bus: Bus): SplitMemory {
+  return bus.context.get(READ_SPLITS_SLOT);
 }
 
 /**

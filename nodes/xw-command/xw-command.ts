@@ -96,6 +96,8 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       // a command on the wire finishes its transaction; its verification waits stop now
       abort.abort();
+      // what it still has queued on its buses ends now as cancelled, never sent
+      for (const g of groups) g.bus.cancelOwner(node.id);
       let capTimer: NodeJS.Timeout | undefined;
       const cap = new Promise<void>((r) => (capTimer = setTimeout(r, 10000)));
       void Promise.race([Promise.allSettled([...inFlight]), cap])

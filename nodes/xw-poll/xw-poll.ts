@@ -141,6 +141,8 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       clearTimeout(timer);
+      // what it still has queued on its buses ends now as cancelled, never sent
+      for (const g of groups) g.bus.cancelOwner(node.id);
       let capTimer: NodeJS.Timeout | undefined;
       const cap = new Promise<void>((r) => (capTimer = setTimeout(r, 5000)));
       void Promise.race([running ?? Promise.resolve(), cap])
