@@ -176,9 +176,9 @@ describe('building flows from the palette (e2e)', function () {
       await openDialog(poll);
       for (const unit of [10, 11, 12]) {
         await addNewInverter('#node-config-input-unit');
-        // the first makes the bus; the next ones pick it (Node-RED leaves a nested config select on "Add new…")
+        // the first makes the bus; the next ones come up on it
         if (unit === 10) await newBus('xw bus', xwLine);
-        else await page.locator('#node-config-input-bus').selectOption({ label: 'xw bus' });
+        else assert.equal((await page.locator('#node-config-input-bus option:checked').innerText()).trim(), 'xw bus', `xw-inverter ${unit} comes up on the bus in use`);
         await page.locator('#node-config-input-unit').fill(String(unit));
         if (unit === 11) await page.locator('.red-ui-tray').last().screenshot({ path: docsImage('xw-inverter-dialog.png') });
         await configDone('#node-config-input-unit');
@@ -214,7 +214,7 @@ describe('building flows from the palette (e2e)', function () {
       for (const address of [1, 2, 3]) {
         await addNewInverter('#node-config-input-address');
         if (address === 1) await newBus('kaco bus', kacoLine);
-        else await page.locator('#node-config-input-bus').selectOption({ label: 'kaco bus' });
+        else assert.equal((await page.locator('#node-config-input-bus option:checked').innerText()).trim(), 'kaco bus', `kaco-inverter ${address} comes up on the bus of the last one`);
         await page.locator('#node-config-input-address').fill(String(address));
         await configDone('#node-config-input-address');
       }
