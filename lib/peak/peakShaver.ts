@@ -93,10 +93,15 @@ export class PeakShaver {
     if (ok !== undefined && total !== undefined) this.unitsDown = { value: total - ok, at };
   }
 
-  /** one unit's readings (xw-poll output 1): standby and, before any command, the mode the units are in */
+  /**
+   * one unit's readings (xw-poll output 1): standby and, before any command, the mode the units are in.
+   * Standby is the unit's own Inverter Status of this cycle (`standby`); Operating Mode is only what
+   * was last written or read, so it counts only for a reading that has no `standby` (older sources).
+   */
   unit(name: string, f: Readonly<Record<string, unknown>>): void {
     const at = this.clock.now();
-    if (typeof f.operating_mode === 'number') this.standby.set(name, { value: f.operating_mode === STANDBY, at });
+    if (typeof f.standby === 'number') this.standby.set(name, { value: f.standby === 1, at });
+    else if (typeof f.operating_mode === 'number') this.standby.set(name, { value: f.operating_mode === STANDBY, at });
     if (!this.modeKnown && (f.sell_enabled === 1 || f.charger_enabled === 1)) {
       this.mode = f.charger_enabled === 1 ? 'charging' : 'selling';
       this.modeKnown = true;

@@ -37,7 +37,7 @@ export = function register(RED: NodeAPI): void {
       const p = msg.payload;
       if (typeof p === 'number' && Number.isFinite(p)) shaver.gridPower(p);
       else if (p && typeof p === 'object' && !Array.isArray(p) && 'units_ok' in p) shaver.summary(p as Record<string, unknown>);
-      else if (p && typeof p === 'object' && !Array.isArray(p) && 'operating_mode' in p) shaver.unit(String(msg.topic ?? ''), p as Record<string, unknown>);
+      else if (p && typeof p === 'object' && !Array.isArray(p) && ('standby' in p || 'operating_mode' in p)) shaver.unit(String(msg.topic ?? ''), p as Record<string, unknown>);
       else return failInput(node, done, new ConfigError(`msg.payload must be grid power in W (a number), xw-poll's summary (readings shape) or a unit's readings; got ${JSON.stringify(p)?.slice(0, 80) ?? String(p)}`));
       const d = shaver.decide();
       show(d);

@@ -124,6 +124,20 @@ describe('peak shaving controller on a simulated site (virtual time)', function 
     assert.deepEqual(shaver.decide().commands, ['start-sell']);
   });
 
+  it("judges standby by the unit's own status (standby), not by the Operating Mode last written", function () {
+    const shaver = new PeakShaver(peakSettings({}), { now: () => 0 });
+    const summary = { ac1_power: 9000, battery_voltage: 53, battery_power: 0, units_ok: 1, units_total: 1 };
+    // standby was written (Operating Mode reads 2) but the unit still runs: its status decides
+    shaver.unit('XW 1', { operating_mode: 2, standby: 0 });
+    shaver.summary(summary);
+    assert.deepEqual(shaver.decide().commands, ['start-sell']);
+    // the unit reports Inverter Standby while Operating Mode was last read as operating
+    const other = new PeakShaver(peakSettings({}), { now: () => 0 });
+    other.unit('XW 1', { operating_mode: 3, standby: 1 });
+    other.summary(summary);
+    assert.equal(other.decide().why, 'standby');
+  });
+
   it('time windows: outside them it stops what it started and stays quiet', function () {
     const w = parseTimeWindows('07:00-11:00, 22:00-02:00');
     assert.equal(inWindows(w, new Date(2026, 11, 2, 8, 0).getTime()), true);
