@@ -5,7 +5,7 @@
  * the quiet line. Figures in docs/RELIABILITY.md ("The late-reply rule and its price").
  *   npm run build && node dist/test/soak/faultRate.js [calls per run, default 1500]
  */
-import { runFaultSoak, type SoakTransport } from './faultSoak';
+import { rigStalls, runFaultSoak, type SoakTransport } from './faultSoak';
 
 const SHARES = [0.01, 0.05, 0.1];
 const TRANSPORTS: SoakTransport[] = ['pty', 'tcp-rtu'];
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
       // own: its exchange failed (timeout, CRC, truncated, exception) or its unit was marked unreachable
       const own = Object.values(r.errors).reduce((a, b) => a + b, 0) - deadline;
       const pct = (n: number): string => `${((100 * n) / r.calls).toFixed(1)} %`;
-      rows.push(`| ${r.transport} | ${(share * 100).toFixed(0)} % | ${r.calls} | ${pct(r.ok)} | ${pct(own)} | ${pct(deadline)} | ${r.wrongValues} | ${r.overlaps} | ${r.earlyRequests} | ${r.simulatorStalls} | ${r.seconds.toFixed(1)} |`);
+      rows.push(`| ${r.transport} | ${(share * 100).toFixed(0)} % | ${r.calls} | ${pct(r.ok)} | ${pct(own)} | ${pct(deadline)} | ${r.wrongValues} | ${r.overlaps} | ${r.earlyRequests} | ${rigStalls(r)} | ${r.seconds.toFixed(1)} |`);
     }
   }
   process.stdout.write(`${rows.join('\n')}\n`);

@@ -21,6 +21,7 @@ import { NoisyLink } from '../../lib/sim/lineNoise';
 import type { ModbusFault, RequestRecord } from '../../lib/sim/modbusSlave';
 import { startRemoteSlave, type RemoteSlave } from '../../lib/sim/remoteSlave';
 import { heapBytes } from './memory';
+import { RelayMatcher, WriteLoggingLink } from './writeLog';
 import { seededRandom } from './seededRandom';
 
 export type SoakTransport = 'pty' | 'tcp-rtu' | 'modbus-tcp';
@@ -67,6 +68,19 @@ export interface FaultSoakResult {
    * earlier one is the bus's to handle, and every invariant holds for it.
    */
   simulatorStalls: number;
+  /**
+   * requests the rig held before the simulator read them: more than a quarter timeout from the
+   * bus's write (the bytes with the OS) to their arrival, on one clock (test/soak/writeLog.ts).
+   * The late-reply rule counts from the write; a request the relay (socat, the loopback, a starved
+   * simulator process) delays moves its reply past the rule just as a late simulator does, and the
+   * simulator cannot see it. Also a rig failure; with it, a reply the simulator wrote more than
+   * 1.25 timeouts after the bus's write counts as a stall even when it left the simulator in time.
+   */
+  relayStalls: number;
+  /** the largest such relay delay, ms */
+  relayMaxMs: number;
+  /** simulator records on an RTU line that no write of the bus matched (the relay check is blind to them) */
+  relayUnmatched: number;
   earlyRequests: number;
   maxQueue: number;
   /** heap + external after gc, at warm-up and at the end, bytes */
@@ -87,6 +101,8 @@ function registerValue(unit: number, address: number): number {
 
 /** replies later than this many timeouts after their request arrived are beyond the late-reply rule (see simulatorStalls) */
 const RIG_LATE_LIMIT = 1.25;
+/** a request the rig delays more than this many timeouts between the bus's write and the simulator (see relayStalls) */
+const RELAY_LATE_LIMIT = 0.25;
 
 function settingsFor(transport: SoakTransport, sim: RemoteSlave, baudRate: number, timeoutMs: number): BusSettings {
   const common = { timeoutMs, pauseMs: 0, deadlineMs: 5000, trace: false };
@@ -116,9 +132,12 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
   SIM_FAULTS.forEach((fault, k) => sim.injectFault(fault, { probability: share / (1 - share * k) }));
   const lineFaults = options.transport !== 'modbus-tcp';
   let noisy: NoisyLink | undefined;
+  let relay: RelayMatcher | undefined;
   const linkFactory = (config: Parameters<typeof createLink>[0]): Link => {
-    const inner = createLink(config);
-    if (!lineFaults) return inner;
+    // Modbus TCP carries transaction ids (a late reply cannot be taken for another) and frames on the socket itself
+    if (!lineFaults) return createLink(config);
+    const inner = new WriteLoggingLink(createLink(config));
+    relay = new RelayMatcher(inner.writes);
     noisy = new NoisyLink(inner, {
       garbled: share,
       late: share,
@@ -148,6 +167,9 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
     overlaps: 0,
     overlapExamples: [],
     simulatorStalls: 0,
+    relayStalls: 0,
+    relayMaxMs: 0,
+    relayUnmatched: 0,
     earlyRequests: 0,
     maxQueue: 0,
     memoryWarm: 0,
@@ -167,13 +189,19 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
         result.wireRequests += records.length;
         for (const r of records) {
           if (r.fault) result.faults[r.fault] = (result.faults[r.fault] ?? 0) + 1;
-          if (r.repliedAt !== null && r.repliedAt - r.arrivedAt > RIG_LATE_LIMIT * timeoutMs) result.simulatorStalls++;
+          const writtenAt = relay?.match(r).writtenAt;
+          if (relay && writtenAt === undefined) result.relayUnmatched++;
+          const relayMs = writtenAt === undefined ? 0 : r.arrivedAt - writtenAt;
+          result.relayMaxMs = Math.max(result.relayMaxMs, relayMs);
+          if (relayMs > RELAY_LATE_LIMIT * timeoutMs) result.relayStalls++;
+          else if (r.repliedAt !== null && r.repliedAt - (writtenAt ?? r.arrivedAt) > RIG_LATE_LIMIT * timeoutMs) result.simulatorStalls++;
           if (r.overlap && result.overlapExamples.length < 5) {
             const late = typeof previous?.repliedAt === 'number' && typeof previous.dueAt === 'number' ? (previous.repliedAt - previous.dueAt).toFixed(1) : '?';
             result.overlapExamples.push(`unit ${r.unit} fn ${r.functionCode} arrived ${(r.arrivedAt - (previous?.arrivedAt ?? 0)).toFixed(1)} ms after the previous request (fault ${previous?.fault ?? 'none'}, its reply ${late} ms late)`);
           }
           previous = r;
         }
+        relay?.forgetMatched();
       })
       .finally(() => (folding = undefined)));
 
@@ -307,6 +335,11 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
   return result;
 }
 
+/** the times the rig itself was later than the late-reply rule covers: the run proves nothing about the bus */
+export function rigStalls(r: FaultSoakResult): number {
+  return r.simulatorStalls + r.relayStalls;
+}
+
 export function describeSoak(r: FaultSoakResult): string {
   const errs = Object.entries(r.errors)
     .sort()
@@ -319,7 +352,7 @@ export function describeSoak(r: FaultSoakResult): string {
   return [
     `${r.transport}: ${r.calls} calls in ${r.seconds.toFixed(1)} s (${r.wireRequests} on the wire): ${r.ok} ok, ${r.wrongValues} wrong values, errors: ${errs}`,
     `  faults injected: ${faults}`,
-    `  simulator stalls ${r.simulatorStalls}, overlaps ${r.overlaps} ${r.overlapExamples.join('; ')}, early ${r.earlyRequests}, max queue ${r.maxQueue}, never ended ${r.neverEnded}, untyped ${r.untyped.length}`,
+    `  simulator stalls ${r.simulatorStalls}, relay stalls ${r.relayStalls} (largest relay delay ${r.relayMaxMs.toFixed(1)} ms, records unmatched ${r.relayUnmatched}), overlaps ${r.overlaps} ${r.overlapExamples.join('; ')}, early ${r.earlyRequests}, max queue ${r.maxQueue}, never ended ${r.neverEnded}, untyped ${r.untyped.length}`,
     `  memory after warm-up ${(r.memoryWarm / 2 ** 20).toFixed(1)} MB, at the end ${(r.memoryEnd / 2 ** 20).toFixed(1)} MB; process CPU ${r.cpuMsPerCall.toFixed(3)} ms per call of this soak (every soak running beside it and the simulators included)`,
   ].join('\n');
 }
