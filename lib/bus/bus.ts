@@ -430,7 +430,11 @@ export class Bus extends EventEmitter {
       write: (data) => {
         if (this.settings.trace) this.traceFrame('tx', data);
         writtenAt = performance.now();
-        return this.link.write(data);
+        // the device's clock starts when the bytes leave: once the OS has them, not when we asked
+        // (a starved thread pool can hold a serial write for milliseconds)
+        return this.link.write(data).then(() => {
+          writtenAt = performance.now();
+        });
       },
       trace: (direction, bytes, note) => {
         if (this.settings.trace) this.traceFrame(direction, bytes, note);
@@ -514,7 +518,7 @@ interface Transaction {
   /** the bus clock at the start and end of the transaction */
   start: number;
   end: number;
-  /** performance.now() of the request's write (of the start when nothing was written) */
+  /** performance.now() when the request's write was with the OS (the start when nothing was written) */
   wroteAt: number;
 }
 

@@ -18,13 +18,15 @@ const settings: BusSettings = {
 
 /** A request that holds the wire until `release` is called, then answers. */
 function blockingRun(): { run: (ctx: TransactionContext) => Promise<string>; release: () => void; signal: () => AbortSignal | undefined } {
+  // the gate exists before the run: a release that comes before the run reaches it is not lost
   let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
   let signal: AbortSignal | undefined;
   return {
     run: async (ctx) => {
       signal = ctx.signal;
       await ctx.write(Buffer.from('block'));
-      await new Promise<void>((resolve) => (release = resolve));
+      await gate;
       return 'done';
     },
     release: () => release(),
