@@ -6,10 +6,11 @@
  */
 import type { BenchSection } from './benchSection';
 import { Bus } from '../lib/bus/bus';
-import type { Clock } from '../lib/bus/clock';
+import { preciseDelay } from '../lib/time/preciseDelay';
+import type { Scheduler, TimerHandle } from '../lib/time/scheduler';
 import { FORMAT_8N1 } from '../lib/bus/wireTiming';
 import { KacoClient } from '../lib/kaco/kacoClient';
-import { KacoPoller, type CycleSummary, type PollScheduler } from '../lib/kaco/kacoPoller';
+import { KacoPoller, type CycleSummary } from '../lib/kaco/kacoPoller';
 import { KacoSim } from '../lib/sim/kacoSim';
 
 const LATENCY: [number, number] = [50, 300];
@@ -39,7 +40,7 @@ export async function run(): Promise<BenchSection[]> {
       rows: [asleep],
       notes: [
         'asleep after 3 misses, probed once a minute (the defaults): the probe is the first request after the minute is up, so at a 10 s interval probes come every 60–70 s; between probes an asleep inverter fails at submit and takes no bus time',
-        `clock, timers, line speed, turnaround, timeout and pause all ${SCALE}× faster (the poller's scheduler and the bus's reachability clock are injected): one simulated hour in ${SIM_HOUR_MS / SCALE / 1000} s; probes are counted, not timed`,
+        `clock, timers, line speed, turnaround, timeout and pause all ${SCALE}× faster (one scheduler, lib/time/scheduler.ts, drives the bus, the client and the poller): one simulated hour in ${SIM_HOUR_MS / SCALE / 1000} s; probes are counted, not timed`,
         'at KACO timings each probe of a silent inverter holds the bus for 2.5 s timeout + 1 s pause: 60 probes/h ≈ 3.5 min of bus time per hour',
         'old logger: 2 requests every 10 s cycle (360 cycles/h), and its exception stopped the other inverters being read',
       ],
@@ -82,19 +83,20 @@ async function cycleRow(count: number, pauseMs: number, cycles: number): Promise
 export const SCALE = 60;
 const SIM_HOUR_MS = 3_600_000;
 
-/** Time running SCALE× faster, for the poller's timers and the bus's reachability clock. */
-export function acceleratedTime(): { clock: Clock; scheduler: PollScheduler } {
+/**
+ * Time running SCALE× faster, one scheduler for the bus, the KACO client and the poller: every
+ * duration they are given is in simulated ms (the sim's line speed and latencies are scaled to match).
+ */
+export function acceleratedTime(): Scheduler {
   const t0 = performance.now();
   const now = (): number => (performance.now() - t0) * SCALE;
   const wall0 = Date.now();
   return {
-    clock: { now },
-    scheduler: {
-      now,
-      wallNow: () => wall0 + now(),
-      setTimeout: (fn, ms) => setTimeout(fn, ms / SCALE),
-      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-    },
+    now,
+    wallNow: () => wall0 + now(),
+    setTimeout: (fn, ms) => setTimeout(fn, ms / SCALE) as unknown as TimerHandle,
+    clearTimeout: (h) => clearTimeout(h as unknown as NodeJS.Timeout | undefined),
+    delay: (ms, signal) => preciseDelay(ms / SCALE, signal),
   };
 }
 
@@ -102,9 +104,9 @@ async function asleepCost(): Promise<(string | number)[]> {
   const sim = await KacoSim.start({ endpoint: { transport: 'tcp' }, inverters: [{ address: 1 }, { address: 2 }, { address: 3, protocol: 'generic' }], latencyMs: [50 / SCALE, 300 / SCALE], baudRate: 9600 * SCALE, timeOfDay: () => 12 });
   sim.injectFault('no-answer', { address: 2 });
   const time = acceleratedTime();
-  const bus = new Bus('bench-kaco-asleep', { link: { kind: 'tcp', host: '127.0.0.1', port: sim.port as number, lineBaudRate: 9600 * SCALE }, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 600000, trace: false }, { clock: time.clock });
+  const bus = new Bus('bench-kaco-asleep', { link: { kind: 'tcp', host: '127.0.0.1', port: sim.port as number, lineBaudRate: 9600 }, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 600000, trace: false }, { scheduler: time });
   bus.start();
-  const client = new KacoClient(bus, { owner: 'bench', timeoutMs: 2500 / SCALE, pauseAfterMs: 1000 / SCALE, missesToAsleep: 3, probeEveryMs: 60000 });
+  const client = new KacoClient(bus, { owner: 'bench', timeoutMs: 2500, pauseAfterMs: 1000, missesToAsleep: 3, probeEveryMs: 60000 });
   const summaries: CycleSummary[] = [];
   const statuses: string[] = [];
   const poller = new KacoPoller({
@@ -117,7 +119,7 @@ async function asleepCost(): Promise<(string | number)[]> {
       else if (r.status !== 'ok') process.stderr.write(`bench kaco: inverter ${r.address} ${r.status}: ${r.errorMessage}\n`);
     },
     onCycle: (s) => summaries.push(s),
-    scheduler: time.scheduler,
+    scheduler: time,
   });
   try {
     await new Promise<void>((resolve) => {

@@ -36,9 +36,9 @@ export async function run(): Promise<BenchSection[]> {
     timeOfDay: () => 12,
   });
   const time = acceleratedTime();
-  const bus = new Bus('bench-kaco-learning', { link: { kind: 'tcp', host: '127.0.0.1', port: sim.port as number, lineBaudRate: 9600 * SCALE }, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 600000, trace: false }, { clock: time.clock });
+  const bus = new Bus('bench-kaco-learning', { link: { kind: 'tcp', host: '127.0.0.1', port: sim.port as number, lineBaudRate: 9600 }, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 600000, trace: false }, { scheduler: time });
   bus.start();
-  const client = new KacoClient(bus, { owner: 'bench', timeoutMs: TIMEOUT_MS / SCALE, pauseAfterMs: PAUSE_MS / SCALE, missesToAsleep: 3, probeEveryMs: 60000 });
+  const client = new KacoClient(bus, { owner: 'bench', timeoutMs: TIMEOUT_MS, pauseAfterMs: PAUSE_MS, missesToAsleep: 3, probeEveryMs: 60000 });
   const cycles: CycleCost[] = [];
   const notices: string[] = [];
   let seen = 0;
@@ -56,7 +56,7 @@ export async function run(): Promise<BenchSection[]> {
       const wire = requests.reduce((sum, q) => sum + (q.repliedAt !== null || q.doneBy !== null ? (q.turnaroundMs + q.wireMs) * SCALE : TIMEOUT_MS), 0);
       cycles.push({ summary, requests, limitMs: wire + Math.max(0, requests.length - 1) * PAUSE_MS });
     },
-    scheduler: time.scheduler,
+    scheduler: time,
   });
   try {
     await new Promise<void>((resolve) => {
@@ -98,7 +98,7 @@ export async function run(): Promise<BenchSection[]> {
         'limit = Σ over the cycle\'s requests of (the simulator\'s turnaround + request and reply bytes at 9600 baud) for those answered, the 2.5 s response time for those not, plus KACO\'s 1 s pause after each request but the last',
         `learned: after ${COMMAND_SUPPORT_DEFAULTS.missesToLearn} silent misses in a row command 3 is not asked of that inverter for ${COMMAND_SUPPORT_DEFAULTS.retryEveryMs / 60000} min, so a command 3 cycle costs only what is still asked (5 × command 0, 2 × command 3): below the ${INTERVAL_MS / 1000} s interval`,
         `before learning each silent inverter costs 2.5 s + 1 s per command 3 cycle, for ever (0.1.0); 5 inverters at KACO's 1 s pause need ≥ 5 s of pauses alone per cycle, so an interval of 5 s cannot be kept by any reader`,
-        `clock, timers, line speed, turnaround, response time and pause all ${SCALE}× faster (the poller's scheduler and the bus's clock are injected); reported in simulated ms, so each real ms of event-loop and TCP overhead per request shows as ${SCALE} ms: the ratio here is an upper bound, the pty table above has the real one`,
+        `clock, timers, line speed, turnaround, response time and pause all ${SCALE}× faster (one scheduler, lib/time/scheduler.ts, drives the bus, the client and the poller); reported in simulated ms, so each real ms of event-loop and TCP overhead per request shows as ${SCALE} ms: the ratio here is an upper bound, the pty table above has the real one`,
         `notices on the status output: ${notices.length} (${[...new Set(notices.map((n) => n.replace(/\(.*$/, '').trim()))].join('; ')})`,
       ],
     },

@@ -17,6 +17,7 @@ import { startModbusSlave, type ModbusSlaveSim } from '../lib/sim/modbusSlave';
 import { XwDevice } from '../lib/sim/xwDevice';
 import { COMMANDS, confirmFields, stateFields } from '../lib/xw/commandTable';
 import { pollPlan, planOptionsFor, planOptionsForBus, type PlannedRead } from '../lib/xw/pollPlanner';
+import { percentile } from './measure';
 import { XW_STATUS_FIELDS } from '../lib/xw/registerTable';
 import { SplitMemory } from '../lib/xw/unitSplits';
 import { UnitLocks } from '../lib/xw/unitLocks';
@@ -63,10 +64,6 @@ const writeLimit = (values: number, baud: number): number => {
   return transactionLimitMs(req, rep, baud, TURNAROUND_MS, FORMAT_8N1);
 };
 const ms = (x: number): string => x.toFixed(1);
-const percentile = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 
 async function pollCycle(baud: number, cycles: number): Promise<(string | number)[]> {
   const r = await rig(baud);

@@ -4,7 +4,7 @@
  * is StopCharge over all units followed by StopSell over all units (seeds/000: "Rest() calls
  * stopCharge() and stopSell() … literally doubles" the time).
  */
-import { preciseDelay } from '../lib/bus/preciseDelay';
+import { preciseDelay } from '../lib/time/preciseDelay';
 import { Priority } from '../lib/bus/priority';
 import type { RegisterClient } from '../lib/xw/registerClient';
 import { XW_TABLE } from '../lib/xw/registerTable';

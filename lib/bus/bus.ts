@@ -2,12 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { Link, LinkConfig } from './link';
 import type { BusRequest, TransactionContext } from './request';
 import type { BusCounters, BusSettings, BusState } from './busSettings';
-import { monotonicClock, type Clock } from './clock';
+import { systemScheduler, type Scheduler, type TimerHandle } from '../time/scheduler';
 import { ModbusException, ProtocolError, TransportError } from './errors';
 import { RequestQueue, type QueueEntry } from './requestQueue';
 import { UnitHealth, type UnitPolicy } from './unitHealth';
 import { BusStatistics } from './busStatistics';
-import { preciseDelay } from './preciseDelay';
 import { t35Ms } from './wireTiming';
 import { SerialLink } from './serialLink';
 import { TcpLink } from './tcpLink';
@@ -23,7 +22,8 @@ const REOPEN_MAX_MS = 10000;
 const CLOSE_QUIET_MAX_MS = 5000;
 
 export interface BusOptions {
-  clock?: Clock;
+  /** time for everything the bus does (lib/time/scheduler.ts); the system's when absent */
+  scheduler?: Scheduler;
   /** every phase change (tests, diagnostics) */
   onPhase?: (from: BusPhase, to: BusPhase) => void;
   /** debug log (frame trace, state changes) */
@@ -44,7 +44,8 @@ export class Bus extends EventEmitter {
   readonly link: Link;
   /** per-bus state of the layers above (Modbus client, read splits, unit locks, unit policies) */
   readonly context: BusContext = new BusContext(this);
-  private readonly clock: Clock;
+  /** the bus's time; the protocol code on it gets it as TransactionContext.scheduler */
+  readonly scheduler: Scheduler;
   private readonly log: (message: string) => void;
   private readonly onPhase: ((from: BusPhase, to: BusPhase) => void) | undefined;
   private readonly queue: RequestQueue;
@@ -59,12 +60,12 @@ export class Bus extends EventEmitter {
   /** the transaction on the wire's abort (link loss, the guard, a close past its quiet window) */
   private abortCurrent: AbortController | undefined;
   private dataListeners = new Set<(chunk: Buffer) => void>();
-  /** performance.now() before which no frame may go (t3.5 + pause, or a late-reply guard) */
+  /** this.scheduler.now() before which no frame may go (t3.5 + pause, or a late-reply guard) */
   private readyAt = 0;
-  private reopenTimer: NodeJS.Timeout | undefined;
+  private reopenTimer: TimerHandle | undefined;
   private reopenDelay = REOPEN_INITIAL_MS;
   private txStart = 0;
-  /** performance.now() of the last bytes received in the transaction on the wire */
+  /** this.scheduler.now() of the last bytes received in the transaction on the wire */
   private lastRxAt: number | undefined;
   private staleBytes = 0;
   /**
@@ -75,9 +76,9 @@ export class Bus extends EventEmitter {
    * (found by the fault soak with the whole suite's heap).
    */
   private lineDirty = false;
-  /** reply keys held after an unanswered exchange: until (performance.now) and the identity that may pass */
+  /** reply keys held after an unanswered exchange: until (the bus's now()) and the identity that may pass */
   private readonly replyHolds = new Map<string, { until: number; identity: string | undefined }>();
-  private holdTimer: NodeJS.Timeout | undefined;
+  private holdTimer: TimerHandle | undefined;
   private readonly linkTracker: LinkTracker;
 
   constructor(
@@ -86,14 +87,14 @@ export class Bus extends EventEmitter {
     options: BusOptions = {},
   ) {
     super();
-    this.clock = options.clock ?? monotonicClock;
+    this.scheduler = options.scheduler ?? systemScheduler;
     this.log = options.log ?? (() => undefined);
     this.onPhase = options.onPhase;
     this.link = (options.linkFactory ?? createLink)(settings.link);
-    this.linkTracker = new LinkTracker(settings.link);
-    this.queue = new RequestQueue(() => (this.stats.coalesced += 1));
-    this.health = new UnitHealth(this.clock);
-    this.stats = new BusStatistics(this.clock);
+    this.linkTracker = new LinkTracker(settings.link, this.scheduler);
+    this.queue = new RequestQueue(this.scheduler, () => (this.stats.coalesced += 1));
+    this.health = new UnitHealth(this.scheduler);
+    this.stats = new BusStatistics(this.scheduler);
     this.link.on('data', (chunk: Buffer) => this.onLinkData(chunk));
     this.link.on('close', (err: Error) => this.onLinkLost(err));
   }
@@ -193,8 +194,8 @@ export class Bus extends EventEmitter {
     const was = this.phaseValue;
     const current = this.current;
     this.move('closing');
-    clearTimeout(this.reopenTimer);
-    clearTimeout(this.holdTimer);
+    this.scheduler.clearTimeout(this.reopenTimer);
+    this.scheduler.clearTimeout(this.holdTimer);
     this.queue.failAll(new TransportError('closed', `bus ${this.key} was closed`));
     // The transaction on the wire is let finish (it is bounded by its timeout; past the close's
     // quiet window it is aborted), and the line kept quiet until its silence (or late-reply guard)
@@ -202,8 +203,8 @@ export class Bus extends EventEmitter {
     // this one on the wire.
     if (was === 'inFlight' && current) await this.settleInFlight(current, CLOSE_QUIET_MAX_MS);
     else await current;
-    const quiet = Math.min(CLOSE_QUIET_MAX_MS, this.readyAt - performance.now());
-    if (quiet > 0 && this.link.isOpen) await preciseDelay(quiet);
+    const quiet = Math.min(CLOSE_QUIET_MAX_MS, this.readyAt - this.scheduler.now());
+    if (quiet > 0 && this.link.isOpen) await this.scheduler.delay(quiet);
     await this.link.close();
     this.move('closed');
     this.setState('closed', '');
@@ -224,15 +225,15 @@ export class Bus extends EventEmitter {
 
   /** Waits for the transaction on the wire, aborting it ("cancelled") if it runs past `limitMs`. */
   private async settleInFlight(transaction: Promise<void>, limitMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     const overrun = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
+      timer = this.scheduler.setTimeout(() => {
         this.abortCurrent?.abort(new TransportError('cancelled', `bus ${this.key} closed during the transaction`));
         resolve();
       }, limitMs);
     });
     await Promise.race([transaction, overrun]);
-    clearTimeout(timer);
+    this.scheduler.clearTimeout(timer);
     await transaction;
   }
 
@@ -249,7 +250,7 @@ export class Bus extends EventEmitter {
     const status = this.linkTracker.status;
     const cause = status.cause;
     if (!(err instanceof TransportError) || err.kind !== 'deadline' || this.link.isOpen || !cause) return err;
-    return new TransportError('deadline', notSentText({ ...status, cause }), err.unit, cause);
+    return new TransportError('deadline', notSentText({ ...status, cause }), err.unit, cause, err.onWire);
   }
 
   private async openLink(): Promise<void> {
@@ -278,8 +279,8 @@ export class Bus extends EventEmitter {
   /** The link is down and the wire free: reopen after the backoff. */
   private reconnect(): void {
     this.move('reconnecting');
-    clearTimeout(this.reopenTimer);
-    this.reopenTimer = setTimeout(() => void this.openLink(), this.reopenDelay);
+    this.scheduler.clearTimeout(this.reopenTimer);
+    this.reopenTimer = this.scheduler.setTimeout(() => void this.openLink(), this.reopenDelay);
     this.reopenDelay = Math.min(REOPEN_MAX_MS, this.reopenDelay * 2);
   }
 
@@ -301,18 +302,18 @@ export class Bus extends EventEmitter {
       // Bytes on the line, even unwanted ones (a late reply, noise), restart the silence the next
       // frame must wait for: sending into them would collide on a half-duplex bus.
       if (!inFlight && this.settings.framing === 'rtu') {
-        this.readyAt = Math.max(this.readyAt, performance.now() + this.silenceMs);
+        this.readyAt = Math.max(this.readyAt, this.scheduler.now() + this.silenceMs);
         this.lineDirty = true;
       }
       return;
     }
-    this.lastRxAt = performance.now();
+    this.lastRxAt = this.scheduler.now();
     if (this.settings.trace) this.traceFrame('rx', chunk);
     for (const listener of this.dataListeners) listener(chunk);
   }
 
   private traceFrame(direction: 'tx' | 'rx', bytes: Buffer, note?: string): void {
-    const at = (this.clock.now() - this.txStart).toFixed(1);
+    const at = (this.scheduler.now() - this.txStart).toFixed(1);
     this.log(`bus ${this.key} ${direction} +${at} ms ${bytes.toString('hex').replace(/(..)(?!$)/g, '$1 ')}${note ? ` (${note})` : ''}`);
   }
 
@@ -322,7 +323,7 @@ export class Bus extends EventEmitter {
   }
 
   /**
-   * Until when (performance.now) a request must wait because a late reply to an unanswered
+   * Until when (the bus's now()) a request must wait because a late reply to an unanswered
    * request it cannot be told from may still come; undefined when it may go.
    */
   private heldUntil(request: BusRequest<unknown>): number | undefined {
@@ -330,7 +331,7 @@ export class Bus extends EventEmitter {
     if (key === undefined) return undefined;
     const hold = this.replyHolds.get(key);
     if (!hold) return undefined;
-    if (performance.now() >= hold.until) {
+    if (this.scheduler.now() >= hold.until) {
       this.replyHolds.delete(key);
       return undefined;
     }
@@ -339,11 +340,11 @@ export class Bus extends EventEmitter {
 
   /** Runs the pump again when the earliest reply hold ends (the silence is checked there as always). */
   private wakeAt(at: number): void {
-    clearTimeout(this.holdTimer);
-    this.holdTimer = setTimeout(() => {
+    this.scheduler.clearTimeout(this.holdTimer);
+    this.holdTimer = this.scheduler.setTimeout(() => {
       this.holdTimer = undefined;
       this.pump();
-    }, Math.max(0, at - performance.now()));
+    }, Math.max(0, at - this.scheduler.now()));
   }
 
   /**
@@ -354,8 +355,8 @@ export class Bus extends EventEmitter {
     if (this.phaseValue !== 'idle') return;
     if (!this.link.isOpen) return this.reconnect();
     if (this.queue.length === 0) return; // rests idle; a submit runs the pump again
-    const wait = this.readyAt - performance.now();
-    if (wait > 0) return this.waitIn('silence', preciseDelay(wait));
+    const wait = this.readyAt - this.scheduler.now();
+    if (wait > 0) return this.waitIn('silence', this.scheduler.delay(wait));
     if (this.lineDirty) {
       // bytes delivered meanwhile are stale: they restart the silence, and the pump runs again
       this.lineDirty = false;
@@ -419,8 +420,10 @@ export class Bus extends EventEmitter {
     this.abortCurrent = abort;
     const listeners = this.dataListeners;
     let writtenAt: number | undefined;
+    let wrote = false;
     const ctx: TransactionContext = {
       link: this.link,
+      scheduler: this.scheduler,
       timeoutMs,
       signal: abort.signal,
       onData: (listener) => {
@@ -429,28 +432,30 @@ export class Bus extends EventEmitter {
       },
       write: (data) => {
         if (this.settings.trace) this.traceFrame('tx', data);
-        writtenAt = performance.now();
+        writtenAt = this.scheduler.now();
         // the device's clock starts when the bytes leave: once the OS has them, not when we asked
         // (a starved thread pool can hold a serial write for milliseconds)
         return this.link.write(data).then(() => {
-          writtenAt = performance.now();
+          writtenAt = this.scheduler.now();
+          wrote = true;
         });
       },
       trace: (direction, bytes, note) => {
         if (this.settings.trace) this.traceFrame(direction, bytes, note);
       },
     };
-    const start = this.clock.now();
-    const sentAt = performance.now();
+    const start = this.scheduler.now();
+    const sentAt = this.scheduler.now();
     this.txStart = start;
     this.lastRxAt = undefined;
     let outcome: Outcome;
     try {
-      outcome = { value: await guarded(request.run(ctx), timeoutMs + GUARD_MS, abort, request.unit) };
+      outcome = { value: await guarded(this.scheduler, request.run(ctx), timeoutMs + GUARD_MS, abort, request.unit) };
     } catch (err) {
       outcome = { error: err instanceof Error ? err : new Error(String(err)) };
+      if (wrote && err instanceof TransportError) err.onWire = true;
     }
-    const end = this.clock.now();
+    const end = this.scheduler.now();
     listeners.clear();
     this.abortCurrent = undefined;
     return { outcome, start, end, wroteAt: writtenAt ?? sentAt };
@@ -460,7 +465,7 @@ export class Bus extends EventEmitter {
   private leaveSilence(request: BusRequest<unknown>, t: Transaction): void {
     // The silence runs from the last byte on the line, not from the end of our processing of it:
     // decoding the reply and settling its promises happen while the line is quiet anyway.
-    this.readyAt = (this.lastRxAt ?? performance.now()) + this.silenceMs + (request.pauseAfterMs ?? 0);
+    this.readyAt = (this.lastRxAt ?? this.scheduler.now()) + this.silenceMs + (request.pauseAfterMs ?? 0);
     if (!('error' in t.outcome) || !unanswered(t.outcome.error)) return;
     if (this.settings.framing === 'rtu') this.lineDirty = true;
     // a reply may still be on its way: let it arrive between transactions, where it is discarded.
@@ -518,7 +523,7 @@ interface Transaction {
   /** the bus clock at the start and end of the transaction */
   start: number;
   end: number;
-  /** performance.now() when the request's write was with the OS (the start when nothing was written) */
+  /** this.scheduler.now() when the request's write was with the OS (the start when nothing was written) */
   wroteAt: number;
 }
 
@@ -532,15 +537,15 @@ function unanswered(err: Error): boolean {
  * the arbiter gives up on it, the transaction's signal is aborted too, so it stops listening and
  * cannot act on the line after the wire was taken back.
  */
-function guarded<T>(work: Promise<T>, limitMs: number, abort: AbortController, unit?: string): Promise<T> {
+function guarded<T>(scheduler: Scheduler, work: Promise<T>, limitMs: number, abort: AbortController, unit?: string): Promise<T> {
   const signal = abort.signal;
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
-      clearTimeout(timer);
+      scheduler.clearTimeout(timer);
       const reason: unknown = signal.reason;
       reject(reason instanceof TransportError ? reason : new TransportError('closed', 'the link closed during the transaction', unit));
     };
-    const timer = setTimeout(() => {
+    const timer = scheduler.setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       const err = new TransportError('timeout', `no answer within ${limitMs} ms`, unit);
       abort.abort(err);
@@ -549,12 +554,12 @@ function guarded<T>(work: Promise<T>, limitMs: number, abort: AbortController, u
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(
       (v) => {
-        clearTimeout(timer);
+        scheduler.clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         resolve(v);
       },
       (e: unknown) => {
-        clearTimeout(timer);
+        scheduler.clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         reject(e);
       },

@@ -79,6 +79,15 @@ export async function releaseBus(bus: Bus, owner: string): Promise<void> {
   await bus.close();
 }
 
+/**
+ * The bus `owner` holds, whichever name of the port it gave: what a watcher of an rs485-bus node
+ * (the watchdog) looks at, without opening the port itself or re-deriving the registry's key.
+ */
+export function busHeldBy(owner: string): Bus | undefined {
+  for (const r of registry.values()) if (r.owners.has(owner)) return r.bus;
+  return undefined;
+}
+
 export function allBuses(): Bus[] {
   return [...registry.values()].map((r) => r.bus);
 }

@@ -1,4 +1,4 @@
-import type { Clock } from './clock';
+import type { Scheduler } from '../time/scheduler';
 import { errorKind } from './errors';
 
 const UTILISATION_WINDOW_MS = 60000;
@@ -17,14 +17,14 @@ export class BusStatistics {
   private readonly busy: [number, number][] = [];
   private readonly startedAt: number;
 
-  constructor(private readonly clock: Clock) {
+  constructor(private readonly clock: Scheduler) {
     this.startedAt = clock.now();
   }
 
   success(unit: string | undefined, start: number, end: number): void {
     this.transactions += 1;
     this.addBusy(start, end);
-    const wall = Date.now();
+    const wall = this.clock.wallNow();
     this.lastSuccessAny = wall;
     this.lastSuccessMonotonic = end;
     if (unit !== undefined) this.lastSuccess[unit] = wall;

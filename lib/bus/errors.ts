@@ -24,6 +24,12 @@ export class TransportError extends Error {
     readonly unit?: string,
     /** why the link was down when this request failed unsent (deadline), and since when */
     readonly linkCause?: LinkCause,
+    /**
+     * The request went out on the wire — this attempt or an earlier one of it — before it failed
+     * (a timeout, the link lost mid-exchange, a retry that then passed its deadline). Set by the
+     * bus, which knows; a report says "written" only when this is true (lib/xw/wireOutcome.ts).
+     */
+    public onWire = false,
   ) {
     super(message);
   }

@@ -1,9 +1,10 @@
 import type { LinkConfig } from './link';
+import { systemScheduler, type Scheduler } from '../time/scheduler';
 
 /** Where a bus's link stands: never opened since the bus started, open, or lost after being open. */
 export type LinkPhase = 'never-opened' | 'open' | 'lost';
 
-/** Why the link is not open, in words a user can act on, and since when (wall clock, Date.now()). */
+/** Why the link is not open, in words a user can act on, and since when (wall-clock ms, the scheduler's wallNow()). */
 export interface LinkCause {
   message: string;
   since: number;
@@ -25,7 +26,7 @@ export class LinkTracker {
 
   constructor(
     private readonly config: LinkConfig,
-    private readonly wallNow: () => number = Date.now,
+    private readonly clock: Pick<Scheduler, 'wallNow'> = systemScheduler,
   ) {}
 
   get status(): LinkStatus {
@@ -47,7 +48,7 @@ export class LinkTracker {
 
   private fail(err: Error, phase: LinkPhase): LinkCause {
     this.phase = phase;
-    this.cause = { message: linkCauseText(err, this.config), since: this.cause?.since ?? this.wallNow() };
+    this.cause = { message: linkCauseText(err, this.config), since: this.cause?.since ?? this.clock.wallNow() };
     return { ...this.cause };
   }
 }
@@ -93,6 +94,7 @@ export function notSentText(status: LinkStatus & { cause: LinkCause }): string {
 }
 
 interface SettlingBus {
+  readonly scheduler: Scheduler;
   readonly state: string;
   readonly linkStatus: LinkStatus;
   on(event: 'state', listener: () => void): unknown;
@@ -108,14 +110,14 @@ export function linkSettled(bus: SettlingBus, maxMs: number): Promise<void> {
   if (settled()) return Promise.resolve();
   return new Promise<void>((resolve) => {
     const finish = (): void => {
-      clearTimeout(timer);
+      bus.scheduler.clearTimeout(timer);
       bus.removeListener('state', onState);
       resolve();
     };
     const onState = (): void => {
       if (settled()) finish();
     };
-    const timer = setTimeout(finish, maxMs);
+    const timer = bus.scheduler.setTimeout(finish, maxMs);
     bus.on('state', onState);
   });
 }

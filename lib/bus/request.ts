@@ -1,9 +1,12 @@
 import type { Link } from './link';
 import type { Priority } from './priority';
+import type { Scheduler } from '../time/scheduler';
 
 /** What a transaction sees while it owns the wire. */
 export interface TransactionContext {
   readonly link: Link;
+  /** the bus's time: a protocol's reply timers run on it (virtual in tests) */
+  readonly scheduler: Scheduler;
   /** response timeout for this transaction, ms */
   readonly timeoutMs: number;
   /** aborted when the link closes under the transaction or the bus is shut down */

@@ -1,6 +1,7 @@
 import type { BusRequest } from './request';
 import { Priority } from './priority';
 import { TransportError } from './errors';
+import type { Scheduler, TimerHandle } from '../time/scheduler';
 
 interface Waiter {
   resolve(value: unknown): void;
@@ -8,7 +9,7 @@ interface Waiter {
   /** who asked (a node id): `cancel` ends the waiters of one owner */
   owner: string;
   deadlineAt: number;
-  timer: NodeJS.Timeout | undefined;
+  timer: TimerHandle | undefined;
   /** removes the listener on the request's AbortSignal */
   unlisten: (() => void) | undefined;
 }
@@ -31,7 +32,10 @@ export class RequestQueue {
   private readonly classes: QueueEntry[][] = [[], [], [], []];
   private readonly byKey = new Map<string, QueueEntry>();
 
-  constructor(private readonly onCoalesce: () => void) {}
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly onCoalesce: () => void,
+  ) {}
 
   get length(): number {
     return this.classes.reduce((n, c) => n + c.length, 0);
@@ -48,7 +52,7 @@ export class RequestQueue {
         resolve: resolve as (v: unknown) => void,
         reject,
         owner: request.owner,
-        deadlineAt: performance.now() + deadlineMs,
+        deadlineAt: this.scheduler.now() + deadlineMs,
         timer: undefined,
         unlisten: undefined,
       };
@@ -114,7 +118,7 @@ export class RequestQueue {
         }
         // on the wire now: a deadline or a cancellation no longer applies, the exchange settles it
         for (const w of entry.waiters) {
-          clearTimeout(w.timer);
+          this.scheduler.clearTimeout(w.timer);
           w.unlisten?.();
           w.unlisten = undefined;
         }
@@ -131,9 +135,9 @@ export class RequestQueue {
    * write — found by the command fault soak).
    */
   requeue(entry: QueueEntry, lastError: Error): void {
-    const now = performance.now();
+    const now = this.scheduler.now();
     const alive = entry.waiters.filter((w) => w.deadlineAt > now);
-    for (const w of entry.waiters) if (w.deadlineAt <= now) w.reject(deadlineError(entry.request, lastError));
+    for (const w of entry.waiters) if (w.deadlineAt <= now) w.reject(deadlineError(entry.request, true, lastError));
     entry.waiters.splice(0, entry.waiters.length, ...alive);
     if (alive.length === 0) return;
     const signal = entry.request.signal;
@@ -154,7 +158,7 @@ export class RequestQueue {
 
   settle(entry: QueueEntry, err: Error | undefined, value?: unknown): void {
     for (const w of entry.waiters) {
-      clearTimeout(w.timer);
+      this.scheduler.clearTimeout(w.timer);
       w.unlisten?.();
       if (err) w.reject(err);
       else w.resolve(value);
@@ -175,12 +179,12 @@ export class RequestQueue {
   }
 
   private arm(entry: QueueEntry, waiter: Waiter): void {
-    const remaining = waiter.deadlineAt - performance.now();
-    waiter.timer = setTimeout(() => this.expire(entry, waiter), Math.max(0, remaining));
+    const remaining = waiter.deadlineAt - this.scheduler.now();
+    waiter.timer = this.scheduler.setTimeout(() => this.expire(entry, waiter), Math.max(0, remaining));
   }
 
   private expire(entry: QueueEntry, waiter: Waiter): void {
-    this.drop(entry, waiter, deadlineError(entry.request));
+    this.drop(entry, waiter, deadlineError(entry.request, entry.attempts > 0));
   }
 
   private cancelWaiter(entry: QueueEntry, waiter: Waiter, err: Error): void {
@@ -194,7 +198,7 @@ export class RequestQueue {
     const i = entry.waiters.indexOf(waiter);
     if (i < 0) return;
     entry.waiters.splice(i, 1);
-    clearTimeout(waiter.timer);
+    this.scheduler.clearTimeout(waiter.timer);
     waiter.unlisten?.();
     waiter.unlisten = undefined;
     waiter.reject(err);
@@ -221,10 +225,12 @@ export class RequestQueue {
   }
 }
 
-function deadlineError(request: BusRequest<unknown>, lastError?: Error): TransportError {
+/** `sent`: an earlier attempt went out (it is the retry that was not sent). */
+function deadlineError(request: BusRequest<unknown>, sent: boolean, lastError?: Error): TransportError {
   const what = request.unit ? ` for ${request.unit}` : '';
   const why = lastError ? ` (last attempt: ${lastError.message})` : '';
-  return new TransportError('deadline', `request${what} passed its queue deadline and was not sent${why}`, request.unit);
+  const which = sent ? 'its retry was not sent' : 'was not sent';
+  return new TransportError('deadline', `request${what} passed its queue deadline and ${which}${why}`, request.unit, undefined, sent);
 }
 
 function cancelledError(request: BusRequest<unknown>, reason: unknown): TransportError {

@@ -1,4 +1,4 @@
-import type { Clock } from './clock';
+import type { Scheduler } from '../time/scheduler';
 
 /** When a unit counts as unreachable and how often it is re-probed then (after OpenEMS's defective-device backoff). */
 export interface UnitPolicy {
@@ -28,7 +28,7 @@ export class UnitHealth {
   private readonly units = new Map<string, UnitState>();
   private readonly policies: [string, UnitPolicy][] = [];
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: Scheduler) {}
 
   setPolicy(prefix: string, policy: Partial<UnitPolicy>): void {
     const merged = { ...DEFAULT_UNIT_POLICY, ...policy };

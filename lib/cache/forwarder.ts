@@ -1,4 +1,4 @@
-import type { Clock } from '../bus/clock';
+import type { Scheduler, TimerHandle } from '../time/scheduler';
 import type { CacheStore, StoredMessage } from './cacheStore';
 import type { ResendBatch } from './resendForm';
 
@@ -39,24 +39,14 @@ export interface ForwarderOptions {
   retryIntervalMs: number;
   ackTimeoutMs: number;
   rejectAfter: number;
-  clock: Clock;
-  timers?: Timers;
+  /** monotonic time and timers (lib/time/scheduler.ts) */
+  scheduler: Scheduler;
   onRejected?: (id: number, attempts: number, reason: string) => void;
   /** the first acknowledgement timeout while none has ever come back */
   onNoAcknowledgement?: () => void;
   /** the mode changed */
   onChange?: () => void;
 }
-
-/** Timers on the same clock as `clock`, injectable so tests run on virtual time. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-const SYSTEM_TIMERS: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export type ForwarderMode = 'passing' | 'draining' | 'offline';
 
@@ -74,7 +64,7 @@ interface Send {
 
 export class Forwarder {
   private mode: ForwarderMode = 'passing';
-  private readonly timers: Timers;
+  private readonly timers: Scheduler;
   /** send key → what went out */
   private readonly sends = new Map<string, Send>();
   /** ids out in some send */
@@ -92,13 +82,13 @@ export class Forwarder {
   private warnedNoAck = false;
   /** id → monotonic time of its last failure */
   private readonly lastFailAt = new Map<number, number>();
-  private stepTimer: unknown;
-  private expiryTimer: unknown;
+  private stepTimer: TimerHandle | undefined;
+  private expiryTimer: TimerHandle | undefined;
   private readonly expiryEveryMs: number;
   private closed = false;
 
   constructor(private readonly o: ForwarderOptions) {
-    this.timers = o.timers ?? SYSTEM_TIMERS;
+    this.timers = o.scheduler;
     this.batchLimit = o.batchSize;
     this.probeDelay = this.firstProbeDelay();
     this.expiryEveryMs = Math.max(10, Math.min(1000, o.ackTimeoutMs / 4));
@@ -127,7 +117,7 @@ export class Forwarder {
    */
   offer(id: number): boolean {
     if (this.closed) return false;
-    const now = this.o.clock.now();
+    const now = this.o.scheduler.now();
     if (this.mode === 'offline') {
       if (this.probeOut || now - this.lastProbeAt < LIVE_PROBE_EVERY_MS) return false;
       this.track(String(id), [id], 'probe');
@@ -146,7 +136,7 @@ export class Forwarder {
     if (ids === undefined) return false; // a batch from before a restart: its messages are re-sent
     for (const id of ids) this.lastFailAt.delete(id);
     const changed = this.o.store.markDeliveredMany(ids, at) > 0;
-    this.lastAckAt = this.o.clock.now();
+    this.lastAckAt = this.o.scheduler.now();
     this.everAcknowledged = true;
     this.probeDelay = this.firstProbeDelay();
     if (ids.length > 1) this.batchLimit = Math.min(this.o.batchSize, this.batchLimit * 2);
@@ -168,7 +158,7 @@ export class Forwarder {
     const id = ids[0];
     const attempts = this.o.store.recordFailure(id, reason);
     if (attempts === undefined) return; // already delivered, rejected or dropped
-    const now = this.o.clock.now();
+    const now = this.o.scheduler.now();
     const previousFailure = this.lastFailAt.get(id);
     this.lastFailAt.set(id, now);
     const answeredSince = previousFailure !== undefined && this.lastAckAt > previousFailure;
@@ -212,7 +202,7 @@ export class Forwarder {
   }
 
   private track(key: string, ids: number[], kind: Send['kind']): void {
-    this.sends.set(key, { ids, sentAt: this.o.clock.now(), kind });
+    this.sends.set(key, { ids, sentAt: this.o.scheduler.now(), kind });
     for (const id of ids) this.outIds.add(id);
     if (kind === 'drain') this.drainsOut++;
   }
@@ -244,7 +234,7 @@ export class Forwarder {
 
   /** the next drain batch, paced to `ratePerS` */
   private scheduleDrain(): void {
-    this.schedule(Math.max(0, this.lastDrainAt + 1000 / this.o.ratePerS - this.o.clock.now()));
+    this.schedule(Math.max(0, this.lastDrainAt + 1000 / this.o.ratePerS - this.o.scheduler.now()));
   }
 
   private step(): void {
@@ -265,7 +255,7 @@ export class Forwarder {
       if (this.drainsOut === 0) this.setMode('passing');
       return;
     }
-    this.lastDrainAt = this.o.clock.now();
+    this.lastDrainAt = this.o.scheduler.now();
     for (const batch of this.o.compose(page)) {
       if (this.drainsOut >= WINDOW) break;
       const key = batch.ids.length === 1 ? String(batch.ids[0]) : `b${this.nextBatchKey++}`;
@@ -293,7 +283,7 @@ export class Forwarder {
   }
 
   private probe(): void {
-    const now = this.o.clock.now();
+    const now = this.o.scheduler.now();
     if (!this.probeOut && now - this.lastProbeAt >= Math.min(this.probeDelay, this.firstProbeDelay())) {
       const [first, second] = this.o.store.oldestPending(2 + this.outIds.size).filter((m) => !this.outIds.has(m.id));
       if (first !== undefined) {
@@ -321,7 +311,7 @@ export class Forwarder {
   }
 
   private expireUnanswered(): void {
-    const now = this.o.clock.now();
+    const now = this.o.scheduler.now();
     for (const [key, send] of [...this.sends]) {
       if (now - send.sentAt < this.o.ackTimeoutMs) continue;
       if (!this.everAcknowledged && !this.warnedNoAck) {

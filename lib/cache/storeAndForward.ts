@@ -1,10 +1,10 @@
-import { monotonicClock, type Clock } from '../bus/clock';
+import { systemScheduler, type Scheduler, type TimerHandle } from '../time/scheduler';
 import { CacheStore } from './cacheStore';
 import { State } from './cacheSchema';
 import type { CacheQuery } from './cacheQuery';
 import { checkCacheSettings, type CacheSettings } from './cacheSettings';
 import { CACHE_ID_PROPERTY, tokenFor } from './cacheToken';
-import { Forwarder, type ForwarderMode, type Timers } from './forwarder';
+import { Forwarder, type ForwarderMode } from './forwarder';
 import { pointsOf, stampTime } from './influxPoints';
 import { decodeMessage, encodeMessage } from './messageCodec';
 import { composeBatches, type ResendForm } from './resendForm';
@@ -54,17 +54,9 @@ export interface QueryResult {
 const NOT_STORED: ReadonlySet<string> = new Set(['_msgid', CACHE_ID_PROPERTY]);
 const SIZE_CHECK_EVERY = 50;
 const RETENTION_EVERY_MS = 3600 * 1000;
+const HOUSEKEEPING_EVERY_MS = 60 * 1000;
 const STATE_NAMES: Readonly<Record<number, PointState>> = { [State.Pending]: 'pending', [State.Delivered]: 'delivered', [State.Rejected]: 'rejected' };
 
-export interface Clocks {
-  /** wall clock: stored times, timestamps, retention */
-  wall: Clock;
-  /** monotonic: acknowledgement timeouts, pacing */
-  monotonic: Clock;
-  /** timers on the monotonic clock; the system's when absent */
-  timers?: Timers;
-}
-export const SYSTEM_CLOCKS: Clocks = { wall: { now: () => Date.now() }, monotonic: monotonicClock };
 
 /**
  * The store-and-forward cache: each message is written to the SQLite file (on disk when put()
@@ -80,13 +72,14 @@ export class StoreAndForward {
   private nearFullWarned = false;
   private dropped = 0;
   private resent = 0;
-  private readonly housekeepingTimer: NodeJS.Timeout;
+  private housekeepingTimer: TimerHandle | undefined;
 
   constructor(
     private readonly ownerId: string,
     settings: CacheSettings,
     private readonly events: CacheEvents,
-    private readonly clocks: Clocks = SYSTEM_CLOCKS,
+    /** wall clock for stored times and retention, monotonic for acknowledgements and pacing */
+    private readonly scheduler: Scheduler = systemScheduler,
   ) {
     this.settings = checkCacheSettings({ ...settings });
     this.store = CacheStore.open(this.settings.file);
@@ -111,8 +104,7 @@ export class StoreAndForward {
       retryIntervalMs: this.settings.retryIntervalS * 1000,
       ackTimeoutMs: this.settings.ackTimeoutS * 1000,
       rejectAfter: this.settings.rejectAfter,
-      clock: clocks.monotonic,
-      timers: clocks.timers,
+      scheduler,
       onRejected: (id, attempts, reason) =>
         events.warn(`set aside message ${id} after ${attempts} failed deliveries while the database accepted others (kept, not re-sent): ${reason}`),
       onNoAcknowledgement: () =>
@@ -121,7 +113,7 @@ export class StoreAndForward {
         ),
       onChange: () => events.changed(),
     });
-    this.housekeepingTimer = setInterval(() => this.housekeep(), 60 * 1000);
+    this.armHousekeeping();
   }
 
   get file(): string {
@@ -134,7 +126,7 @@ export class StoreAndForward {
    * for a message that cannot be stored exactly; nothing is stored then.
    */
   put(msg: Record<string, unknown>): { id: number; forward: boolean } {
-    const now = this.clocks.wall.now();
+    const now = this.scheduler.wallNow();
     // A message refused below keeps the stamp; it goes nowhere but to a catch node.
     if (this.settings.stampTime) stampTime(msg, new Date(now));
     const body = encodeMessage(msg, NOT_STORED);
@@ -160,7 +152,7 @@ export class StoreAndForward {
    * False when none of its messages was pending any more.
    */
   acknowledge(key: number | string): boolean {
-    const changed = this.forwarder.acknowledged(String(key), this.clocks.wall.now());
+    const changed = this.forwarder.acknowledged(String(key), this.scheduler.wallNow());
     this.events.changed();
     return changed;
   }
@@ -200,7 +192,7 @@ export class StoreAndForward {
       ...counts,
       dropped: this.dropped,
       resent: this.resent,
-      oldestPendingAgeS: oldest === undefined ? 0 : Math.max(0, Math.round((this.clocks.wall.now() - oldest) / 1000)),
+      oldestPendingAgeS: oldest === undefined ? 0 : Math.max(0, Math.round((this.scheduler.wallNow() - oldest) / 1000)),
       sizeMB: round3(this.store.usedBytes() / 1e6),
       maxMB: this.settings.maxMB,
       mode: this.forwarder.currentMode,
@@ -210,7 +202,7 @@ export class StoreAndForward {
   /** Retention (at most hourly) and the size bound; also runs every 50 stored messages. */
   housekeep(): void {
     this.putsSinceSizeCheck = 0;
-    const now = this.clocks.wall.now();
+    const now = this.scheduler.wallNow();
     if (now - this.lastRetentionAt >= RETENTION_EVERY_MS) {
       this.lastRetentionAt = now;
       if (this.store.deleteSettledBefore(now - this.settings.retentionDays * 86400000) > 0) this.store.releaseFreePages();
@@ -234,8 +226,17 @@ export class StoreAndForward {
     if (r.deletedSettled > 0 || r.droppedPending > 0) this.events.changed();
   }
 
+  /** Retention and the size bound every minute (a timer re-armed after each run, stopped by close). */
+  private armHousekeeping(): void {
+    this.housekeepingTimer = this.scheduler.setTimeout(() => {
+      this.housekeep();
+      if (this.housekeepingTimer !== undefined) this.armHousekeeping();
+    }, HOUSEKEEPING_EVERY_MS);
+  }
+
   close(): void {
-    clearInterval(this.housekeepingTimer);
+    this.scheduler.clearTimeout(this.housekeepingTimer);
+    this.housekeepingTimer = undefined;
     this.forwarder.close();
     this.store.close();
   }

@@ -189,7 +189,7 @@ export class KacoClient {
       const finish = (settle: () => void): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        ctx.scheduler.clearTimeout(timer);
         off();
         ctx.signal.removeEventListener('abort', onAbort);
         settle();
@@ -207,22 +207,22 @@ export class KacoClient {
         finish(() => reject(reason instanceof TransportError ? reason : new TransportError('closed', `${unit}: the link closed during the request`, unit)));
       };
       ctx.signal.addEventListener('abort', onAbort, { once: true });
-      const armedAt = performance.now();
+      const armedAt = ctx.scheduler.now();
       let lookedAgain = false;
       const onTimeout = (): void => {
         // A timer that fires late means this process stalled (a long GC): bytes that reached the
         // OS meanwhile are delivered only after timers run, so look once more before calling the
         // line silent (found by the fault soak: a reply's tail after a pause cut off by a stall).
-        if (!lookedAgain && performance.now() - armedAt - ctx.timeoutMs > STALL_MS) {
+        if (!lookedAgain && ctx.scheduler.now() - armedAt - ctx.timeoutMs > STALL_MS) {
           lookedAgain = true;
-          timer = setTimeout(onTimeout, STALL_GRACE_MS);
+          timer = ctx.scheduler.setTimeout(onTimeout, STALL_GRACE_MS);
           return;
         }
         const outcome = extractor.finish();
         if (outcome.kind === 'reply') finish(() => resolve(outcome.reply));
         else finish(() => reject(outcomeError(outcome, expect, ctx.timeoutMs, unit)));
       };
-      let timer = setTimeout(onTimeout, ctx.timeoutMs);
+      let timer = ctx.scheduler.setTimeout(onTimeout, ctx.timeoutMs);
       sent = true;
       ctx.trace('tx', request, `KACO #${expect.address} command ${expect.command}`);
       ctx.write(request).catch((err: unknown) => finish(() => reject(new TransportError('closed', `${unit}: write failed: ${(err as Error).message}`, unit))));

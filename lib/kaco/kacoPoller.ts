@@ -1,3 +1,4 @@
+import { systemScheduler, type Scheduler, type TimerHandle } from '../time/scheduler';
 import { ConfigError, TransportError } from '../bus/errors';
 import { Priority } from '../bus/priority';
 import { isKacoAddress } from './commands';
@@ -69,23 +70,6 @@ export interface CycleRequest {
   readYield?: boolean;
 }
 
-/** Timers and clocks, injectable so a benchmark can run an hour in seconds. */
-export interface PollScheduler {
-  /** monotonic ms */
-  now(): number;
-  /** wall-clock ms for timestamps */
-  wallNow(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realScheduler: PollScheduler = {
-  now: () => performance.now(),
-  wallNow: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
 export interface PollerOptions {
   targets: PollTarget[];
   /** ms from one cycle start to the next; 0: only when triggered */
@@ -99,7 +83,7 @@ export interface PollerOptions {
   /** learning which inverters never answer command 3 (defaults: 3 misses, asked again hourly) */
   commandSupport?: CommandSupportOptions;
   onCycle(summary: CycleSummary): void;
-  scheduler?: PollScheduler;
+  scheduler?: Scheduler;
 }
 
 interface WaitingCycle {
@@ -119,18 +103,18 @@ export const MIN_CYCLE_MS = 1000;
  * others nothing; the bus lets one probe through each minute.
  */
 export class KacoPoller {
-  private readonly scheduler: PollScheduler;
+  private readonly scheduler: Scheduler;
   private readonly targets: PollTarget[];
   private cycleCount = 0;
   private running: Promise<CycleSummary> | undefined;
   private waiting: WaitingCycle | undefined;
-  private timer: unknown;
+  private timer: TimerHandle | undefined;
   private lastStart = -Infinity;
   private stopped = false;
   readonly support: CommandSupport;
 
   constructor(private readonly options: PollerOptions) {
-    this.scheduler = options.scheduler ?? realScheduler;
+    this.scheduler = options.scheduler ?? systemScheduler;
     this.support = new CommandSupport(() => this.scheduler.now(), options.commandSupport);
     if (options.targets.length === 0) throw new ConfigError('no inverters to read');
     for (const t of options.targets) if (!isKacoAddress(t.address)) throw new ConfigError(`KACO address must be an integer 1–32, got ${String(t.address)}`);

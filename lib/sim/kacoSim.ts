@@ -4,7 +4,7 @@
  * on a 9600-baud line; standard (xi) and generic (TL3) command 0 frames, command 3 and 9;
  * values from a daylight curve at an injectable time of day; silence at night; faults on demand.
  */
-import { preciseDelay } from '../bus/preciseDelay';
+import { preciseDelay } from '../time/preciseDelay';
 import { startDeviceEndpoint, type DeviceEndpoint, type DeviceStream, type EndpointSpec, type StreamHandler } from './deviceEndpoint';
 import { hoursOfDay } from './daylightCurve';
 import { applyFault, KacoFaultPlan, type KacoFault, type KacoFaultScope } from './kacoFaults';

@@ -5,7 +5,7 @@
  * recording every request so a test can prove the client never had two on the line at once.
  */
 import type { CharFormat } from '../bus/wireTiming';
-import { preciseDelay } from '../bus/preciseDelay';
+import { preciseDelay } from '../time/preciseDelay';
 import { startDeviceEndpoint, type DeviceEndpoint, type DeviceStream, type StreamHandler } from './deviceEndpoint';
 import { FaultPlan, type FaultScope, type ModbusFault } from './faultPlan';
 import { mbapFrame, MbapRequestReader } from './mbapRequestReader';

@@ -5,7 +5,7 @@
  * replaced in that process by a busy wait on setImmediate turns for that stretch. Imported before
  * the simulator modules.
  */
-import * as precise from '../bus/preciseDelay';
+import * as precise from '../time/preciseDelay';
 
 const SPIN_MS = 2;
 

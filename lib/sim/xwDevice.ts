@@ -2,7 +2,7 @@
  * Conext XW units as a Modbus device model for the slave simulator (lib/sim/modbusSlave.ts):
  * several unit ids behind one port, like an RS485 bus or a ComBox/Gateway on Modbus TCP.
  */
-import { monotonicClock, type Clock } from '../bus/clock';
+import { systemScheduler, type Scheduler } from '../time/scheduler';
 import type { ModbusDeviceModel } from './modbusSlave';
 import { XwUnitSim, type XwUnitOptions } from './xwUnitSim';
 
@@ -13,7 +13,7 @@ export class XwDevice implements ModbusDeviceModel {
   private readonly dead = new Set<number>();
 
   /** `units`: unit address → options (or a list of addresses with default options) */
-  constructor(units: Record<number, XwUnitOptions> | readonly number[], defaults: XwUnitOptions = {}, clock: Clock = monotonicClock) {
+  constructor(units: Record<number, XwUnitOptions> | readonly number[], defaults: XwUnitOptions = {}, clock: Pick<Scheduler, 'now'> = systemScheduler) {
     const entries: [number, XwUnitOptions][] = Array.isArray(units) ? units.map((u) => [u, {}]) : Object.entries(units).map(([u, o]) => [Number(u), o]);
     for (const [u, o] of entries) this.units.set(u, new XwUnitSim(u, { ...defaults, ...o }, clock));
   }

@@ -13,7 +13,7 @@
  *   absent AC2 reads 0xFFFF(FFFF);
  * - optionally every undocumented register answers exception 2, to exercise the planner's splits.
  */
-import { monotonicClock, type Clock } from '../bus/clock';
+import { systemScheduler, type Scheduler } from '../time/scheduler';
 import { CHARGER_STATUS_DISABLED, OPERATING_MODE } from '../xw/enumTexts';
 import { XW_TABLE } from '../xw/registerTable';
 import type { FieldDef } from '../xw/registerTypes';
@@ -73,7 +73,7 @@ export class XwUnitSim {
   constructor(
     readonly unit: number,
     opts: XwUnitOptions = {},
-    private readonly clock: Clock = monotonicClock,
+    private readonly clock: Pick<Scheduler, 'now'> = systemScheduler,
   ) {
     this.switchDelayMs = opts.switchDelayMs ?? 500;
     this.stuck = opts.stuck ?? false;

@@ -1,5 +1,5 @@
 import type { BusCounters } from '../bus/busSettings';
-import type { Clock } from '../bus/clock';
+import type { Scheduler } from '../time/scheduler';
 import type { ProbeResult } from './probes/probeResult';
 
 /** What the watchdog needs of a bus (lib/bus/bus.ts Bus satisfies it). */
@@ -21,7 +21,7 @@ export class BusActivity {
 
   constructor(
     private readonly findBus: () => WatchedBus | undefined,
-    private readonly clock: Clock,
+    private readonly clock: Pick<Scheduler, 'now'>,
   ) {
     // a bus gets T from the watchdog's start to show its first success
     this.lastSeenAt = clock.now();

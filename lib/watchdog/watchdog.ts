@@ -1,4 +1,4 @@
-import { monotonicClock, type Clock } from '../bus/clock';
+import { systemScheduler, type Scheduler } from '../time/scheduler';
 import { ConfigError } from '../bus/errors';
 import { BusActivity, type WatchedBus } from './busActivity';
 import { resultPeriodS, type CheckConfig } from './checkConfig';
@@ -38,7 +38,8 @@ export interface WatchdogOptions {
   store: ReasonStore;
   /** the bus that bus checks watch */
   findBus?: () => WatchedBus | undefined;
-  clock?: Clock;
+  /** time (lib/time/scheduler.ts); the system's when absent */
+  scheduler?: Pick<Scheduler, 'now'>;
   systemUptimeS?: () => number;
   appUptimeS?: () => number;
   wallTime?: () => Date;
@@ -85,7 +86,7 @@ interface CheckState {
  * (the node every second, tests after moving their clock).
  */
 export class Watchdog {
-  private readonly clock: Clock;
+  private readonly clock: Pick<Scheduler, 'now'>;
   private readonly states: CheckState[];
   private readonly byName = new Map<string, CheckState>();
   private readonly probes: Probes;
@@ -103,7 +104,7 @@ export class Watchdog {
   private dry: { at: number; streak: Streak | null } | undefined;
 
   constructor(private readonly options: WatchdogOptions) {
-    this.clock = options.clock ?? monotonicClock;
+    this.clock = options.scheduler ?? systemScheduler;
     this.probes = { ...HOST_PROBES, ...options.probes };
     if (options.command.length > 0 && options.command[0] === '') throw new ConfigError('reboot command has an empty program name');
     const now = this.clock.now();

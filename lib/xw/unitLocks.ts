@@ -5,6 +5,7 @@
  */
 import type { Bus } from '../bus/bus';
 import type { ContextSlot } from '../bus/busContext';
+import { systemScheduler, type Scheduler, type TimerHandle } from '../time/scheduler';
 
 export type Release = () => void;
 
@@ -12,7 +13,7 @@ interface Waiter {
   units: readonly number[];
   grant(release: Release): void;
   fail(err: Error): void;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
 }
 
 export class LockWaitError extends Error {
@@ -23,11 +24,13 @@ export class UnitLocks {
   private readonly held = new Set<number>();
   private waiters: Waiter[] = [];
 
+  constructor(private readonly scheduler: Scheduler = systemScheduler) {}
+
   /** Resolves with the release function once every unit is free, or rejects after `timeoutMs`. */
   acquire(units: readonly number[], timeoutMs: number, signal?: AbortSignal): Promise<Release> {
     return new Promise<Release>((resolve, reject) => {
       const onAbort = (): void => {
-        clearTimeout(waiter.timer);
+        this.scheduler.clearTimeout(waiter.timer);
         this.waiters = this.waiters.filter((w) => w !== waiter);
         reject(new LockWaitError('cancelled while waiting for another command on the same units'));
         this.grantReady();
@@ -39,7 +42,7 @@ export class UnitLocks {
           resolve(release);
         },
         fail: reject,
-        timer: setTimeout(() => {
+        timer: this.scheduler.setTimeout(() => {
           signal?.removeEventListener('abort', onAbort);
           this.waiters = this.waiters.filter((w) => w !== waiter);
           reject(new LockWaitError(`another command on unit(s) ${waiter.units.join(', ')} did not finish within ${Math.round(timeoutMs)} ms`));
@@ -64,7 +67,7 @@ export class UnitLocks {
     for (const w of [...this.waiters]) {
       if (w.units.every((u) => !this.held.has(u) && !reserved.has(u))) {
         this.waiters = this.waiters.filter((x) => x !== w);
-        clearTimeout(w.timer);
+        this.scheduler.clearTimeout(w.timer);
         w.units.forEach((u) => this.held.add(u));
         let released = false;
         w.grant(() => {
@@ -80,7 +83,7 @@ export class UnitLocks {
   }
 }
 
-const UNIT_LOCKS_SLOT: ContextSlot<UnitLocks> = { name: 'unit locks', create: () => new UnitLocks() };
+const UNIT_LOCKS_SLOT: ContextSlot<UnitLocks> = { name: 'unit locks', create: (bus) => new UnitLocks(bus.scheduler) };
 /** The unit locks of one bus, shared by every command node on it. */
 export function unitLocksFor(bus: Bus): UnitLocks {
   return bus.context.get(UNIT_LOCKS_SLOT);

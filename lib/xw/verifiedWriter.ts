@@ -7,9 +7,8 @@
  * unit before it has had its read answered and its writes queued, units that answer lately first:
  * the writes of units that answer go out before an absent unit's read times out.
  */
-import { monotonicClock, type Clock } from '../bus/clock';
+import { systemScheduler, type Scheduler } from '../time/scheduler';
 import { ModbusException } from '../bus/errors';
-import { preciseDelay } from '../bus/preciseDelay';
 import { COMMANDS, commandConfirmed, confirmFields, echoFields, expectation, stateFields, holds, writeConfirmed, type CommandName, type CommandSpec, type CommandWrite } from './commandTable';
 import type { Readings } from './decoder';
 import { OPERATING_MODE } from './enumTexts';
@@ -111,7 +110,8 @@ export interface VerifiedWriterDeps {
   client: RegisterClient;
   splits: SplitMemory;
   locks: UnitLocks;
-  clock?: Clock;
+  /** time (lib/time/scheduler.ts); the system's when absent */
+  scheduler?: Scheduler;
   planOptions?: PlanOptions;
   /** told what Operating Mode each unit showed, and that the poller should read it again */
   modes?: ModeMemory;
@@ -129,10 +129,10 @@ interface WriteOutcome {
 }
 
 export class VerifiedWriter {
-  private readonly clock: Clock;
+  private readonly clock: Scheduler;
 
   constructor(private readonly deps: VerifiedWriterDeps) {
-    this.clock = deps.clock ?? monotonicClock;
+    this.clock = deps.scheduler ?? systemScheduler;
   }
 
   async run(command: CommandName, targets: readonly CommandTarget[], opts: CommandRunOptions): Promise<CommandReport> {
@@ -274,7 +274,7 @@ export class VerifiedWriter {
     let echoRead = false;
     let lastError: string | undefined;
     while (this.clock.now() < deadlineAt && !opts.signal?.aborted) {
-      await preciseDelay(Math.min(interval, deadlineAt - this.clock.now()), opts.signal);
+      await this.clock.delay(Math.min(interval, deadlineAt - this.clock.now()), opts.signal);
       if (this.clock.now() >= deadlineAt || opts.signal?.aborted) break;
       const withEcho: boolean = !echoRead && this.clock.now() >= echoAt;
       try {

@@ -6,7 +6,7 @@
  * Every cycle reports the last known Operating Mode with its age, and `standby` from the unit's
  * own Inverter Status (1032 "Inverter Standby").
  */
-import { monotonicClock, type Clock } from '../bus/clock';
+import { systemScheduler, type Scheduler } from '../time/scheduler';
 import { Priority } from '../bus/priority';
 import type { Readings } from './decoder';
 import { INVERTER_STATUS_STANDBY, OPERATING_MODE_TEXT } from './enumTexts';
@@ -56,14 +56,15 @@ export interface PollerOptions {
   /** queue deadline of a poll read, ms (a read that cannot start in time is dropped) */
   deadlineMs?: number;
   timeoutMs?: number;
-  clock?: Clock;
+  /** time (lib/time/scheduler.ts); the system's when absent */
+  scheduler?: Scheduler;
 }
 
 const ALLOWED = new Set([...XW_STATUS_FIELDS, ...XW_AC2_FIELDS, ...XW_ENERGY_FIELDS]);
 
 export class XwPoller {
   private readonly lastEnergy = new Map<number, number>();
-  private readonly clock: Clock;
+  private readonly clock: Scheduler;
   private readonly modes: ModeMemory;
   private readonly fields: readonly string[];
 
@@ -71,7 +72,7 @@ export class XwPoller {
     private readonly client: RegisterClient,
     private readonly opts: PollerOptions,
   ) {
-    this.clock = opts.clock ?? monotonicClock;
+    this.clock = opts.scheduler ?? systemScheduler;
     this.modes = opts.modes ?? new ModeMemory();
     for (const f of opts.fields ?? []) if (!ALLOWED.has(f)) throw new Error(`unknown XW field "${f}"`);
     this.fields = opts.fields ?? (opts.ac2 ? [...XW_STATUS_FIELDS, ...XW_AC2_FIELDS] : XW_STATUS_FIELDS);
@@ -101,7 +102,7 @@ export class XwPoller {
     const energy = energyDue ? readFields(this.client, target.unit, XW_ENERGY_FIELDS, splits, call(Priority.Background), o.planOptions) : undefined;
     const mode = modeDue ? readFields(this.client, target.unit, ['operating_mode'], splits, call(Priority.Background), o.planOptions) : undefined;
     const [s, e, m] = await Promise.allSettled([status, energy ?? Promise.resolve(undefined), mode ?? Promise.resolve(undefined)]);
-    const timestamp = Date.now();
+    const timestamp = this.clock.wallNow();
     if (s.status === 'rejected') {
       if (m.status === 'rejected') this.modes.markDue(target.unit); // try again next cycle
       return { ...target, ok: false, readings: null, error: (s.reason as Error).message, timestamp, transactions: 0 };

@@ -59,7 +59,7 @@ export = function register(RED: NodeAPI): void {
       watchdog = new Watchdog({
         ...settings,
         store: new ReasonStore(settings.reasonFile, (m) => node.warn(m)),
-        findBus: busId !== '' ? watchedBusFinder(RED, busId) : undefined,
+        findBus: busId !== '' ? watchedBusFinder(busId) : undefined,
         onDecision: sendDecision,
         onCommandDone: (r) => {
           if (r.ok) node.log(_('pv-watchdog.log.commandRan', { command: r.command.join(' ') }));

@@ -3,7 +3,8 @@ import { Bus } from '../../lib/bus/bus';
 import type { BusSettings } from '../../lib/bus/busSettings';
 import { Priority } from '../../lib/bus/priority';
 import { TransportError } from '../../lib/bus/errors';
-import type { Clock } from '../../lib/bus/clock';
+import type { Scheduler } from '../../lib/time/scheduler';
+import { VirtualScheduler } from '../../lib/time/virtualScheduler';
 import { FakeLink, echoRun } from './fakeLink';
 import { waitFor } from '../support/waitFor';
 
@@ -20,14 +21,18 @@ const settings: BusSettings = {
 describe('bus arbiter', () => {
   let link: FakeLink;
   let bus: Bus;
+  let virtual: VirtualScheduler | undefined;
 
   afterEach(async () => {
-    await bus?.close();
+    const closing = bus?.close();
+    await (virtual ? virtual.settle(closing) : closing);
+    virtual = undefined;
   });
 
-  function makeBus(respond?: ConstructorParameters<typeof FakeLink>[0], s: Partial<BusSettings> = {}, clock?: Clock): Bus {
-    link = new FakeLink(respond ?? ((d) => ({ reply: Buffer.from(`ok:${d.toString()}`), afterMs: 2 })));
-    bus = new Bus('fake', { ...settings, ...s }, { linkFactory: () => link, clock });
+  function makeBus(respond?: ConstructorParameters<typeof FakeLink>[0], s: Partial<BusSettings> = {}, scheduler?: Scheduler): Bus {
+    link = new FakeLink(respond ?? ((d) => ({ reply: Buffer.from(`ok:${d.toString()}`), afterMs: 2 })), scheduler);
+    bus = new Bus('fake', { ...settings, ...s }, { linkFactory: () => link, scheduler });
+    virtual = scheduler instanceof VirtualScheduler ? scheduler : undefined;
     bus.start();
     return bus;
   }
@@ -80,18 +85,51 @@ describe('bus arbiter', () => {
     }
   });
 
-  it('fails a request whose queue deadline passes and never sends it', async () => {
-    makeBus((d) => ({ reply: Buffer.from('x'), afterMs: d.toString() === 'slow' ? 80 : 1 }), { timeoutMs: 500 });
-    await waitFor(() => bus.state === 'open');
+  it('fails a request whose queue deadline passes and never sends it (virtual time: never, not "not yet")', async () => {
+    const time = new VirtualScheduler();
+    makeBus((d) => ({ reply: Buffer.from('x'), afterMs: d.toString() === 'slow' ? 80 : 1 }), { timeoutMs: 500 }, time);
+    await time.runUntil(() => bus.state === 'open', 1000, 'the bus opening');
     const slow = bus.submit({ owner: 't', priority: Priority.Poll, run: echoRun('slow') });
     const late = bus.submit({ owner: 't', priority: Priority.Poll, deadlineMs: 20, run: echoRun('late') });
-    await assert.rejects(late, (err: unknown) => err instanceof TransportError && err.kind === 'deadline' && /not sent/.test(err.message));
-    await slow;
-    await new Promise((r) => setTimeout(r, 20));
+    await assert.rejects(time.settle(late), (err: unknown) => err instanceof TransportError && err.kind === 'deadline' && /not sent/.test(err.message));
+    assert.equal(time.now() - 1000, 20, 'failed at its deadline, while the slow one was on the wire');
+    await time.settle(slow);
+    // an hour later on the bus's own clock: the expired request has still not gone out
+    await time.run(3_600_000);
     assert.deepEqual(
       link.writes.map((w) => w.data.toString()),
       ['slow'],
     );
+  });
+
+  it('says which failed requests went out on the wire (onWire): a timeout, a link lost mid-exchange and a retry past its deadline did; a request expired in the queue did not', async () => {
+    const time = new VirtualScheduler();
+    makeBus((d) => (d.toString() === 'hang' || d.toString() === 'retried' ? { afterMs: 0 } : { reply: Buffer.from('ok'), afterMs: 1 }), { timeoutMs: 50 }, time);
+    await time.runUntil(() => bus.state === 'open', 1000, 'the bus opening');
+    const outcome = (p: Promise<unknown>): Promise<TransportError> => time.settle(p).then(() => assert.fail('resolved'), (e: unknown) => e as TransportError);
+
+    const timedOut = await outcome(bus.submit({ owner: 't', priority: Priority.Poll, run: echoRun('hang') }));
+    assert.deepEqual([timedOut.kind, timedOut.onWire], ['timeout', true]);
+
+    // the first attempt times out at 50 ms; its retry waits behind a 200 ms exchange and its deadline (150 ms) passes in the queue
+    const retried = bus.submit({ owner: 't', priority: Priority.Poll, retries: 1, deadlineMs: 150, run: echoRun('retried') });
+    const blocker = bus.submit({ owner: 't', priority: Priority.Poll, timeoutMs: 200, run: echoRun('hang') });
+    const retryErr = await outcome(retried);
+    assert.deepEqual([retryErr.kind, retryErr.onWire], ['deadline', true], retryErr.message);
+    assert.match(retryErr.message, /its retry was not sent/);
+    await outcome(blocker);
+
+    const blocked = bus.submit({ owner: 't', priority: Priority.Poll, timeoutMs: 200, run: echoRun('hang') });
+    const expired = await outcome(bus.submit({ owner: 't', priority: Priority.Poll, deadlineMs: 20, run: echoRun('never') }));
+    assert.deepEqual([expired.kind, expired.onWire], ['deadline', false]);
+    await outcome(blocked);
+
+    const lost = bus.submit({ owner: 't', priority: Priority.Poll, timeoutMs: 200, run: echoRun('hang') });
+    await time.run(10);
+    link.drop();
+    const lostErr = await outcome(lost);
+    assert.deepEqual([lostErr.kind, lostErr.onWire], ['closed', true], lostErr.message);
+    assert.ok(!link.writes.some((w) => w.data.toString() === 'never'), 'the expired request never reached the wire');
   });
 
   it('coalesces identical queued polls into one transaction with one result', async () => {
@@ -108,25 +146,28 @@ describe('bus arbiter', () => {
   });
 
   it('marks a silent unit unreachable, fails its requests at once, re-probes with growing backoff, and serves the others', async () => {
-    let now = 0;
-    const clock: Clock = { now: () => now };
+    const time = new VirtualScheduler();
     let deadAnswers = false;
-    makeBus((d) => (d.toString().startsWith('dead') && !deadAnswers ? { afterMs: 0 } : { reply: Buffer.from('ok'), afterMs: 1 }), { timeoutMs: 20 }, clock);
+    makeBus((d) => (d.toString().startsWith('dead') && !deadAnswers ? { afterMs: 0 } : { reply: Buffer.from('ok'), afterMs: 1 }), { timeoutMs: 20 }, time);
     bus.setUnitPolicy('u:', { missesToUnreachable: 2, backoffInitialMs: 1000, backoffMaxMs: 4000, backoffFactor: 2 });
-    await waitFor(() => bus.state === 'open');
-    const ask = (unit: string): Promise<string> => bus.submit({ owner: 't', unit, priority: Priority.Poll, run: echoRun(`${unit === 'u:dead' ? 'dead' : 'live'}`) });
+    await time.runUntil(() => bus.state === 'open', 1000, 'the bus opening');
+    const ask = (unit: string): Promise<string> => time.settle(bus.submit({ owner: 't', unit, priority: Priority.Poll, run: echoRun(`${unit === 'u:dead' ? 'dead' : 'live'}`) }));
     await assert.rejects(ask('u:dead'), { kind: 'timeout' });
     await assert.rejects(ask('u:dead'), { kind: 'timeout' });
     assert.ok(bus.isUnreachable('u:dead'));
+    const markedAt = time.now();
     const writesBefore = link.writes.length;
     await assert.rejects(ask('u:dead'), (e: unknown) => e instanceof TransportError && e.kind === 'unreachable' && /next probe/.test(e.message));
     assert.equal(link.writes.length, writesBefore, 'an unreachable unit must not reach the wire');
     assert.equal(await ask('u:live'), 'ok');
-    now = 1000; // first probe due
-    await assert.rejects(ask('u:dead'), { kind: 'timeout' });
-    now = 2500; // backoff doubled to 2000: not due yet
-    await assert.rejects(ask('u:dead'), { kind: 'unreachable' });
-    now = 3000;
+    await time.run(markedAt + 999 - time.now());
+    await assert.rejects(ask('u:dead'), { kind: 'unreachable' }, '1 ms before the first probe is due');
+    await time.run(1);
+    await assert.rejects(ask('u:dead'), { kind: 'timeout' }, 'the first probe, due 1000 ms after the unit was marked');
+    const probedAt = time.now();
+    await time.run(1500);
+    await assert.rejects(ask('u:dead'), { kind: 'unreachable' }, 'backoff doubled to 2000: not due yet');
+    await time.run(probedAt + 2000 - time.now());
     deadAnswers = true;
     assert.equal(await ask('u:dead'), 'ok');
     assert.ok(!bus.isUnreachable('u:dead'));

@@ -62,7 +62,7 @@ describe('bus link state and its cause', function () {
 
     it('keeps "since" at the first failure of an outage; "lost" only for a link that was open', () => {
       let now = Date.parse('2026-06-01T10:00:00Z');
-      const t = new LinkTracker(tcp(502), () => now);
+      const t = new LinkTracker(tcp(502), { wallNow: () => now });
       assert.deepEqual(t.status, { phase: 'never-opened' });
       t.openFailed(new Error('connect ECONNREFUSED 127.0.0.1:502'));
       const first = t.status.cause?.since;

@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { ModbusException, ProtocolError, TransportError } from '../../lib/bus/errors';
 import type { Link } from '../../lib/bus/link';
 import type { TransactionContext } from '../../lib/bus/request';
+import { systemScheduler } from '../../lib/time/scheduler';
 import { typedError } from '../../lib/modbus/modbusClient';
 import { RtuFramePort } from '../../lib/modbus/rtuFramePort';
 
@@ -62,6 +63,7 @@ describe('Modbus client: error mapping (typedError)', () => {
       const data = new EventEmitter();
       const ctx: TransactionContext = {
         link: {} as Link,
+        scheduler: systemScheduler,
         timeoutMs: 30,
         signal: new AbortController().signal,
         onData: (l) => {

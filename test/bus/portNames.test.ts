@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { acquireBus, physicalKey, releaseBus } from '../../lib/bus/busRegistry';
+import { acquireBus, busHeldBy, physicalKey, releaseBus } from '../../lib/bus/busRegistry';
 import type { BusSettings } from '../../lib/bus/busSettings';
 import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
 import { openPtyPair, type PtyPair } from '../../lib/sim/ptyPair';
@@ -41,6 +41,8 @@ describe('bus registry: names of one physical port', function () {
     const buses = names.map((n, i) => acquireBus(settings(n), `owner${i}`));
     try {
       assert.ok(buses.every((b) => b === buses[0]), 'one bus for every name');
+      assert.ok(names.every((_n, i) => busHeldBy(`owner${i}`) === buses[0]), 'each owner finds the one bus it holds, by whatever name it gave');
+      assert.equal(busHeldBy('nobody'), undefined);
       const other = acquireBus(settings(pairs[1].clientPath), 'other');
       assert.notEqual(other, buses[0], 'another adapter is another bus');
       await releaseBus(other, 'other');
@@ -48,6 +50,7 @@ describe('bus registry: names of one physical port', function () {
       for (let i = 0; i < buses.length; i++) await releaseBus(buses[i], `owner${i}`);
     }
     assert.equal(buses[0].state, 'closed', 'closed once the last name released it');
+    assert.equal(busHeldBy('owner0'), undefined, 'released: held by no one');
   });
 
   it('refuses a second owner of the port with other arbiter settings, naming both and what differs', async () => {

@@ -2,36 +2,39 @@
  * A probe (the editor's XW and KACO scans) goes on the wire even when its unit is marked
  * unreachable (Modbus) or asleep (KACO's policy) and no probe is due: decided when the request
  * is dispatched, not only when it is submitted, so a probe queued behind other work is honoured
- * too. Runs on an injected clock that never reaches the next probe.
+ * too. Runs on virtual time that never reaches the next scheduled probe.
  */
 import assert from 'node:assert/strict';
 import { Bus } from '../../lib/bus/bus';
 import { Priority } from '../../lib/bus/priority';
 import { TransportError } from '../../lib/bus/errors';
 import { FakeLink, echoRun } from './fakeLink';
-import { waitFor } from '../support/waitFor';
+import { VirtualScheduler } from '../../lib/time/virtualScheduler';
 
 describe('bus arbiter: probes of units marked unreachable or asleep', () => {
   let bus: Bus | undefined;
   let link: FakeLink;
   let answering = false;
+  let time: VirtualScheduler;
 
   beforeEach(async () => {
     answering = false;
-    link = new FakeLink((d) => (d.toString().startsWith('dead') && !answering ? { afterMs: 0 } : { reply: Buffer.from(`ok:${d.toString()}`), afterMs: 1 }));
-    // the clock stands still: no scheduled probe ever falls due during the test
-    bus = new Bus('fake', { link: { kind: 'tcp', host: 'fake', port: 1 }, framing: 'rtu', timeoutMs: 20, pauseMs: 0, deadlineMs: 5000, trace: false }, { linkFactory: () => link, clock: { now: () => 0 } });
+    time = new VirtualScheduler();
+    link = new FakeLink((d) => (d.toString().startsWith('dead') && !answering ? { afterMs: 0 } : { reply: Buffer.from(`ok:${d.toString()}`), afterMs: 1 }), time);
+    // the tests take well under a second of virtual time: no scheduled probe (≥ 1 s) falls due
+    bus = new Bus('fake', { link: { kind: 'tcp', host: 'fake', port: 1 }, framing: 'rtu', timeoutMs: 20, pauseMs: 0, deadlineMs: 5000, trace: false }, { linkFactory: () => link, scheduler: time });
     bus.start();
-    await waitFor(() => bus?.state === 'open');
+    await time.runUntil(() => bus?.state === 'open', 1000, 'the bus opening');
   });
 
   afterEach(async () => {
-    await bus?.close();
+    assert.ok(time.now() - 1000 < 1000, `the test took ${time.now() - 1000} ms of virtual time: a scheduled probe could have fallen due`);
+    if (bus) await time.settle(bus.close());
     bus = undefined;
   });
 
   const ask = (unit: string, probe?: boolean): Promise<string> =>
-    (bus as Bus).submit({ owner: 't', unit, priority: Priority.Background, probe, run: echoRun(`dead:${unit}`) });
+    time.settle((bus as Bus).submit({ owner: 't', unit, priority: Priority.Background, probe, run: echoRun(`dead:${unit}`) }));
 
   async function markDead(unit: string): Promise<void> {
     for (let i = 0; i < 2; i++) await assert.rejects(ask(unit), { kind: 'timeout' });
@@ -61,7 +64,7 @@ describe('bus arbiter: probes of units marked unreachable or asleep', () => {
     // the wire is busy with another unit's request: the probe waits in the queue, then goes
     const busy = (bus as Bus).submit({ owner: 't', unit: 'modbus:11', priority: Priority.Poll, run: echoRun('other') });
     const probe = ask('modbus:10', true);
-    assert.equal(await busy, 'ok:other');
+    assert.equal(await time.settle(busy), 'ok:other');
     assert.equal(await probe, 'ok:dead:modbus:10');
   });
 

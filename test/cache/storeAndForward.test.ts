@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CacheSettings } from '../../lib/cache/cacheSettings';
 import { idFromToken } from '../../lib/cache/cacheToken';
-import { SYSTEM_CLOCKS, StoreAndForward, type Clocks, type QueriedPoint } from '../../lib/cache/storeAndForward';
-import { VirtualTime } from './virtualTime';
+import { StoreAndForward, type QueriedPoint } from '../../lib/cache/storeAndForward';
+import { systemScheduler, type Scheduler } from '../../lib/time/scheduler';
+import { VirtualScheduler } from '../../lib/time/virtualScheduler';
 
 const OWNER = 'cache1';
 const DAY = 86400000;
@@ -15,7 +16,7 @@ class Harness {
   readonly resent: Record<string, unknown>[] = [];
   readonly warnings: string[] = [];
   readonly cache: StoreAndForward;
-  constructor(settings: CacheSettings, clocks: Clocks = SYSTEM_CLOCKS) {
+  constructor(settings: CacheSettings, clocks: Scheduler = systemScheduler) {
     this.cache = new StoreAndForward(OWNER, settings, { resend: (m) => this.resent.push(m), warn: (t) => this.warnings.push(t), changed: () => undefined }, clocks);
   }
   /** Puts a message; returns its id and whether it went out at once. */
@@ -43,7 +44,7 @@ describe('store and forward', () => {
   let dir: string;
   let settings: CacheSettings;
   const open: Harness[] = [];
-  const harness = (s: Partial<CacheSettings> = {}, clocks: Clocks = SYSTEM_CLOCKS): Harness => {
+  const harness = (s: Partial<CacheSettings> = {}, clocks: Scheduler = systemScheduler): Harness => {
     const h = new Harness({ ...settings, ...s }, clocks);
     open.push(h);
     return h;
@@ -82,8 +83,8 @@ describe('store and forward', () => {
   });
 
   it('after a failure probes with a new message, then the oldest at doubling intervals, then drains two at a time beside new data, never a delivered one', () => {
-    const vt = new VirtualTime();
-    const h = harness({ retryIntervalS: 4, rejectAfter: 0 }, { ...SYSTEM_CLOCKS, monotonic: vt, timers: vt });
+    const vt = new VirtualScheduler();
+    const h = harness({ retryIntervalS: 4, rejectAfter: 0 }, vt);
     const a = h.put(1);
     const b = h.put(2);
     const c = h.put(3);
@@ -134,8 +135,8 @@ describe('store and forward', () => {
   });
 
   it('re-sends pending messages after a restart, in order, with their original timestamps', () => {
-    const vt = new VirtualTime();
-    const clocks = { ...SYSTEM_CLOCKS, monotonic: vt, timers: vt };
+    const vt = new VirtualScheduler();
+    const clocks = vt;
     let h = harness({}, clocks);
     const sentTimes = new Map<number, number>();
     for (let n = 1; n <= 5; n++) {
@@ -162,8 +163,8 @@ describe('store and forward', () => {
   });
 
   it('sets aside a message the database refuses while it accepts others, and goes on', () => {
-    const vt = new VirtualTime();
-    const h = harness({ rejectAfter: 3 }, { ...SYSTEM_CLOCKS, monotonic: vt, timers: vt });
+    const vt = new VirtualScheduler();
+    const h = harness({ rejectAfter: 3 }, vt);
     const sent: Record<string, unknown>[] = [];
     const bad = h.put(1);
     h.cache.fail(bad.id, 'field type conflict');
@@ -217,7 +218,7 @@ describe('store and forward', () => {
 
   it('deletes delivered points after the retention days, keeps undelivered ones', () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
-    const clocks = { wall: { now: () => now }, monotonic: SYSTEM_CLOCKS.monotonic };
+    const clocks: Scheduler = { ...systemScheduler, wallNow: () => now };
     const h = harness({ retentionDays: 30 }, clocks);
     const old = h.put(1);
     h.cache.acknowledge(old.id);

@@ -6,7 +6,8 @@
 import * as assert from 'node:assert/strict';
 import type { Bus } from '../../lib/bus/bus';
 import { KacoClient } from '../../lib/kaco/kacoClient';
-import { KacoPoller, type InverterReading, type InverterResult, type PollScheduler } from '../../lib/kaco/kacoPoller';
+import { KacoPoller, type InverterReading, type InverterResult } from '../../lib/kaco/kacoPoller';
+import type { Scheduler, TimerHandle } from '../../lib/time/scheduler';
 import { KacoSim, type SimInverterSpec } from '../../lib/sim/kacoSim';
 import { openBus } from './simBus';
 
@@ -14,7 +15,7 @@ import { openBus } from './simBus';
  * The poller's clock, moved only by the test and by the poller's own waits (the 1 s between
  * cycles passes at once): an hour passes in one call, and "not asked" is counted, not waited for.
  */
-class JumpingTime implements PollScheduler {
+class JumpingTime implements Scheduler {
   private t = 0;
   now(): number {
     return this.t;
@@ -22,15 +23,18 @@ class JumpingTime implements PollScheduler {
   wallNow(): number {
     return Date.UTC(2026, 5, 21, 12) + this.t;
   }
-  setTimeout(fn: () => void, ms: number): unknown {
+  setTimeout(fn: () => void, ms: number): TimerHandle {
     const at = this.t + Math.max(0, ms);
     return setImmediate(() => {
       this.t = Math.max(this.t, at);
       fn();
-    });
+    }) as unknown as TimerHandle;
   }
-  clearTimeout(handle: unknown): void {
-    clearImmediate(handle as NodeJS.Immediate);
+  clearTimeout(handle: TimerHandle | undefined): void {
+    clearImmediate(handle as unknown as NodeJS.Immediate | undefined);
+  }
+  delay(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(resolve, ms));
   }
   advance(ms: number): void {
     this.t += ms;

@@ -5,6 +5,8 @@ import { KacoClient } from '../../lib/kaco/kacoClient';
 import { KacoPoller, type CycleSummary, type InverterReading, type InverterResult } from '../../lib/kaco/kacoPoller';
 import { KacoSim } from '../../lib/sim/kacoSim';
 import { openBus, waitFor } from './simBus';
+import type { Scheduler } from '../../lib/time/scheduler';
+import { VirtualScheduler } from '../../lib/time/virtualScheduler';
 
 describe('kaco poller against the simulator (TCP)', function () {
   this.timeout(30000);
@@ -32,8 +34,9 @@ describe('kaco poller against the simulator (TCP)', function () {
     await sim.close();
   });
 
-  const make = (intervalMs: number, yieldEvery: number): KacoPoller =>
+  const make = (intervalMs: number, yieldEvery: number, scheduler?: Scheduler): KacoPoller =>
     new KacoPoller({
+      scheduler,
       targets: [1, 2, 3].map((address) => ({ id: `inv${address}`, address, name: `roof ${address}`, client })),
       intervalMs,
       yieldEvery,
@@ -75,13 +78,24 @@ describe('kaco poller against the simulator (TCP)', function () {
     assert.deepEqual(cycles.map((c) => c.asleep), [0, 0, 1, 1, 1]);
   });
 
-  it('runs on its interval and stops cleanly', async () => {
-    poller = make(1000, 0);
+  it('runs on its interval and stops cleanly: after stop no timer of its is left and no cycle ever comes (virtual time)', async () => {
+    // the poller's own time is virtual (the bus and the simulator run in real time): its interval
+    // passes when the test says, and "nothing after stop" is checked over a virtual hour
+    const time = new VirtualScheduler();
+    poller = make(1000, 0, time);
     poller.start();
+    await waitFor(() => cycles.length >= 1, 5000);
+    assert.equal(time.pending, 1, 'the next cycle is armed');
+    assert.equal(time.nextIn(), 1000, 'an interval after the first cycle started');
+    time.advance(999);
+    assert.equal(cycles.length, 1, 'not before the interval');
+    time.advance(1);
     await waitFor(() => cycles.length >= 2, 5000);
+    assert.equal(cycles[1].startedAt - cycles[0].startedAt, 1000, 'cycles an interval apart');
     await poller.stop();
+    assert.equal(time.pending, 0, 'no timer of the poller left after stop');
     const seen = results.length;
-    await new Promise((r) => setTimeout(r, 1200));
+    await time.run(3_600_000);
     assert.equal(results.length, seen, 'nothing after stop');
   });
 

@@ -1,7 +1,7 @@
 /** A real Bus (lib/bus) to a KACO simulator: the pty's client end, or TCP to its port. */
 import { Bus } from '../../lib/bus/bus';
 import type { BusSettings } from '../../lib/bus/busSettings';
-import type { Clock } from '../../lib/bus/clock';
+import type { Scheduler } from '../../lib/time/scheduler';
 import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
 import type { EndpointSpec } from '../../lib/sim/deviceEndpoint';
 import type { KacoSim } from '../../lib/sim/kacoSim';
@@ -18,8 +18,8 @@ export function busSettingsFor(sim: KacoSim): BusSettings {
   return { link, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 30000, trace: false };
 }
 
-export async function openBus(sim: KacoSim, clock?: Clock): Promise<Bus> {
-  const bus = new Bus(`kaco-test-${Math.random()}`, busSettingsFor(sim), { clock });
+export async function openBus(sim: KacoSim, scheduler?: Scheduler): Promise<Bus> {
+  const bus = new Bus(`kaco-test-${Math.random()}`, busSettingsFor(sim), { scheduler });
   bus.start();
   await waitFor(() => bus.state === 'open', 5000);
   return bus;

@@ -1,16 +1,16 @@
 /**
  * A night for KACO inverters on a virtual clock: the KACO simulator's time of day, the bus's
- * clock (asleep units and their probe interval) and the poller's timers all run on one virtual
- * clock that jumps from timer to timer, while requests still go over a real socat pty with real
- * (short) timeouts. The evening runs at 1:1, then the night is compressed to `nightHours` of
+ * clock (asleep units and their probe interval) and the poller's timers all run on one scheduler
+ * (test/support/jumpScheduler.ts) that runs in real time while a cycle is on the wire — requests go
+ * over a real socat pty with real (short) timeouts — and jumps to the next timer between cycles. The evening runs at 1:1, then the night is compressed to `nightHours` of
  * virtual time (12 in `npm run soak`), then the morning runs at 1:1 again; the probe interval stays
  * 60 s of virtual time, so a 12-hour night costs 720 probes per inverter, as on a real roof.
  */
 import { Bus } from '../../lib/bus/bus';
-import type { Clock } from '../../lib/bus/clock';
 import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
 import { KacoClient } from '../../lib/kaco/kacoClient';
-import { KacoPoller, type InverterResult, type PollScheduler } from '../../lib/kaco/kacoPoller';
+import { KacoPoller, type InverterResult } from '../../lib/kaco/kacoPoller';
+import { JumpScheduler } from '../support/jumpScheduler';
 import { SUNRISE_H, SUNSET_H } from '../../lib/sim/daylightCurve';
 import { KacoSim } from '../../lib/sim/kacoSim';
 
@@ -22,37 +22,6 @@ export const ADDRESSES = [1, 2, 3];
 export const INTERVAL_MS = 10000;
 export const PROBE_EVERY_MS = 60000;
 export const MISSES_TO_ASLEEP = 3;
-
-/** Timers on a virtual clock: nothing fires until the driver advances time to it. */
-class VirtualTime implements PollScheduler, Clock {
-  private t = 0;
-  private seq = 0;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-  now(): number {
-    return this.t;
-  }
-  wallNow(): number {
-    return Date.UTC(2026, 5, 21) + this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  /** moves to the earliest timer and fires it; false when there is none */
-  fireNext(): boolean {
-    let next: [number, { at: number; fn: () => void }] | undefined;
-    for (const e of this.timers) if (!next || e[1].at < next[1].at) next = e;
-    if (!next) return false;
-    this.timers.delete(next[0]);
-    this.t = Math.max(this.t, next[1].at);
-    next[1].fn();
-    return true;
-  }
-}
 
 export interface NightReport {
   nightHours: number;
@@ -73,7 +42,7 @@ export interface NightReport {
 }
 
 export async function runKacoNight(nightHours: number): Promise<NightReport> {
-  const vt = new VirtualTime();
+  const vt = new JumpScheduler();
   // virtual hours since the start → the simulator's time of day, the night compressed
   const eveningSpan = SUNSET_H + 1 / 60 - EVENING_H; // until just after sunset, at 1:1
   const nightSpan = nightHours;
@@ -89,7 +58,7 @@ export async function runKacoNight(nightHours: number): Promise<NightReport> {
   const endAt = sunriseAt + AFTER_SUNRISE_H * HOUR;
 
   const sim = await KacoSim.start({ endpoint: { transport: 'pty' }, inverters: ADDRESSES.map((address) => ({ address })), latencyMs: 5, baudRate: 57600, timeOfDay: () => hourOf(vt.now()) });
-  const bus = new Bus('kaco-night', { link: { kind: 'serial', path: sim.clientPath as string, baudRate: 9600, format: FORMAT_8N1 }, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 30000, trace: false }, { clock: vt });
+  const bus = new Bus('kaco-night', { link: { kind: 'serial', path: sim.clientPath as string, baudRate: 9600, format: FORMAT_8N1 }, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 30000, trace: false }, { scheduler: vt });
   const report: NightReport = { nightHours, nightMs: sunriseAt - sunsetAt, nightRequests: {}, nightErrors: {}, nightAsleep: {}, awakeAfterSunriseMs: {}, firstCycleAfterSunriseMs: NaN, cycles: 0, realSeconds: 0 };
   for (const a of ADDRESSES) {
     report.nightRequests[a] = 0;
@@ -141,7 +110,7 @@ export async function runKacoNight(nightHours: number): Promise<NightReport> {
       while (cyclesDone === before && Date.now() < until) await new Promise((r) => setImmediate(r));
       if (cyclesDone === before) throw new Error(`a cycle did not end at virtual ${(vt.now() / HOUR).toFixed(2)} h`);
       countRequests();
-      if (!vt.fireNext()) break;
+      if (!vt.jumpToNext()) break;
     }
     report.cycles = cyclesDone;
   } finally {

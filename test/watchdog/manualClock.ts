@@ -1,7 +1,7 @@
-import type { Clock } from '../../lib/bus/clock';
+import type { Scheduler } from '../../lib/time/scheduler';
 
 /** A monotonic clock the test moves by hand. */
-export class ManualClock implements Clock {
+export class ManualClock implements Pick<Scheduler, 'now'> {
   constructor(private ms = 1000) {}
   now(): number {
     return this.ms;

@@ -86,7 +86,7 @@ describe('watchdog probes', () => {
         dryRun: false,
         command: [],
         store: new ReasonStore(path.join(dir, 'reason.json')),
-        clock,
+        scheduler: clock,
         systemUptimeS: () => 7200,
         onDecision: (r) => decisions.push(r),
       });

@@ -45,7 +45,7 @@ describe('watchdog engine', () => {
       dryRun: false,
       command: [],
       store: new ReasonStore(reasonFile()),
-      clock,
+      scheduler: clock,
       systemUptimeS: () => uptime,
       appUptimeS: () => 12.5,
       wallTime: () => new Date('2016-12-10T12:25:43Z'),

@@ -176,8 +176,9 @@ describe('xw/verifiedWriter (fake client)', () => {
   }
 
   for (const err of [
-    new TransportError('closed', 'link lost: EIO'),
-    new TransportError('deadline', 'request for modbus:10 passed its queue deadline and was not sent (last attempt: unit 10 did not answer)'),
+    // as the bus marks them (test/bus/arbiter.test.ts "says which failed requests went out")
+    new TransportError('closed', 'link lost: EIO', 'modbus:10', undefined, true),
+    new TransportError('deadline', 'request for modbus:10 passed its queue deadline and its retry was not sent (last attempt: unit 10 did not answer)', 'modbus:10', undefined, true),
   ]) {
     it(`went out, then failed (${err.message.slice(0, 24)}…): counted as sent, never "not sent"`, async () => {
       const { client, writer } = setup();

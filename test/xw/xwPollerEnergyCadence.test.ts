@@ -3,6 +3,7 @@
  * first cycle, then only once `energyIntervalMs` has passed (on the injected clock), never with
  * an interval of 0, and again at the next cycle when a read of them failed.
  */
+import { systemScheduler } from '../../lib/time/scheduler';
 import assert from 'node:assert/strict';
 import { TransportError } from '../../lib/bus/errors';
 import { Priority } from '../../lib/bus/priority';
@@ -49,7 +50,7 @@ describe('XW poller: energy counter cadence', () => {
   it('reads the energy counters on the first cycle, then once per interval on the clock, in the background class', async () => {
     let now = 0;
     const client = new RecordingClient();
-    const poller = new XwPoller(client, { owner: 't', units: [{ unit: 10, name: 'a' }], energyIntervalMs: 60000, splits: new SplitMemory(), clock: { now: () => now } });
+    const poller = new XwPoller(client, { owner: 't', units: [{ unit: 10, name: 'a' }], energyIntervalMs: 60000, splits: new SplitMemory(), scheduler: { ...systemScheduler, now: () => now } });
     const [first] = await poller.cycle();
     assert.ok(first.ok, String(first.error));
     const firstEnergy = client.takeEnergyReads();
@@ -73,7 +74,7 @@ describe('XW poller: energy counter cadence', () => {
   it('never reads them with an interval of 0', async () => {
     let now = 0;
     const client = new RecordingClient();
-    const poller = new XwPoller(client, { owner: 't', units: [{ unit: 10, name: 'a' }], energyIntervalMs: 0, splits: new SplitMemory(), clock: { now: () => now } });
+    const poller = new XwPoller(client, { owner: 't', units: [{ unit: 10, name: 'a' }], energyIntervalMs: 0, splits: new SplitMemory(), scheduler: { ...systemScheduler, now: () => now } });
     for (let i = 0; i < 3; i++, now += 1e6) await poller.cycle();
     assert.ok(client.reads.length >= 3, 'the status was read every cycle');
     assert.deepEqual(client.takeEnergyReads(), []);
@@ -82,7 +83,7 @@ describe('XW poller: energy counter cadence', () => {
   it('reads them again at the next cycle when they failed, and reports that failure on an answered unit', async () => {
     let now = 0;
     const client = new RecordingClient();
-    const poller = new XwPoller(client, { owner: 't', units: [{ unit: 10, name: 'a' }], energyIntervalMs: 60000, splits: new SplitMemory(), clock: { now: () => now } });
+    const poller = new XwPoller(client, { owner: 't', units: [{ unit: 10, name: 'a' }], energyIntervalMs: 60000, splits: new SplitMemory(), scheduler: { ...systemScheduler, now: () => now } });
     client.failEnergy = true;
     const [failed] = await poller.cycle();
     assert.ok(failed.ok, 'the status was read');

@@ -4,7 +4,7 @@
  * recording every Atomics.wait it makes and by callbacks that must run during the wait.
  */
 import assert from 'node:assert/strict';
-import { preciseDelay, SLICE_MS } from '../../lib/bus/preciseDelay';
+import { preciseDelay, SLICE_MS } from '../../lib/time/preciseDelay';
 
 describe('preciseDelay', () => {
   const realWait = Atomics.wait;
