@@ -24,6 +24,8 @@ export type SmaSimFault = 'no-answer' | 'wrong-packet-id' | 'bad-fcs' | 'truncat
 export interface SmaSimFaultScope {
   /** only requests with this command (e.g. 0x51000200); default any but logon/identify */
   command?: number;
+  /** and this first LRI (queries sharing a command differ by range, e.g. 0x00465700 grid frequency) */
+  first?: number;
   /** how many requests it hits; default 1 */
   count?: number;
 }
@@ -67,7 +69,7 @@ const STATUS_END = 0xfffffe;
 export class SmaData2Device {
   readonly address: Data2Address;
   readonly requests: SmaSimRequestRecord[] = [];
-  private faults: { fault: SmaSimFault; command?: number; remaining: number }[] = [];
+  private faults: { fault: SmaSimFault; command?: number; first?: number; remaining: number }[] = [];
 
   constructor(
     readonly spec: SmaSimDeviceSpec,
@@ -91,7 +93,7 @@ export class SmaData2Device {
   }
 
   injectFault(fault: SmaSimFault, scope: SmaSimFaultScope = {}): void {
-    this.faults.push({ fault, command: scope.command, remaining: scope.count ?? 1 });
+    this.faults.push({ fault, command: scope.command, first: scope.first, remaining: scope.count ?? 1 });
   }
 
   clearFaults(): void {
@@ -103,7 +105,7 @@ export class SmaData2Device {
     const record: SmaSimRequestRecord = { command: request.command >>> 0, packetId: request.packetId, arrivedAt: performance.now(), fault: null, answered: false };
     this.requests.push(record);
     if (!this.awake || !this.addressedToMe(request.destination)) return undefined;
-    const fault = this.takeFault(record.command);
+    const fault = this.takeFault(record.command, request.payload.length >= 4 ? request.payload.readUInt32LE(0) : undefined);
     record.fault = fault;
     if (fault === 'no-answer') return undefined;
     const packet = this.answer(request, session);
@@ -166,8 +168,11 @@ export class SmaData2Device {
     return susy && serial;
   }
 
-  private takeFault(command: number): SmaSimFault | null {
-    const i = this.faults.findIndex((f) => (f.command === undefined ? command !== CMD_LOGON && command !== CMD_IDENTIFY : f.command >>> 0 === command));
+  private takeFault(command: number, first: number | undefined): SmaSimFault | null {
+    const i = this.faults.findIndex((f) => {
+      if (f.command === undefined) return command !== CMD_LOGON && command !== CMD_IDENTIFY;
+      return f.command >>> 0 === command && (f.first === undefined || f.first >>> 0 === first);
+    });
     if (i < 0) return null;
     const f = this.faults[i];
     f.remaining -= 1;

@@ -5,7 +5,8 @@
  * handshake (bluetoothHandshake.ts) and the SMAData2+ session (data2Session.ts). A link that
  * drops is reopened by the bus with its backoff; the source sees the bus go 'reconnecting' and
  * handshakes again on its next read. A device that stops answering (night: the inverter switches
- * its Bluetooth off) is handshaken again too, when it sends its hellos again.
+ * its Bluetooth off) is handshaken again too: after two silent reads in a row, or at once when
+ * its hello shows up among the replies (it has dropped the connection and announces itself).
  */
 import type { BusState } from '../bus/busSettings';
 import type { Clock } from '../bus/clock';
@@ -25,6 +26,9 @@ export interface BluetoothBus extends Data2Bus {
   on(event: 'state', listener: (state: BusState) => void): unknown;
   removeListener(event: 'state', listener: (state: BusState) => void): unknown;
 }
+
+/** silent reads in a row after which the connection counts as gone (ours) */
+const SILENT_READS_TO_RECONNECT = 2;
 
 export interface BluetoothSourceOptions {
   owner: string;
@@ -48,10 +52,12 @@ export class BluetoothSource implements SmaSource {
   readonly unit: string;
   private readonly session: Data2Session;
   private peer: BluetoothPeer | undefined;
+  /** reads in a row that ended in silence */
+  private silentReads = 0;
   private readonly stop = new AbortController();
   private closed = false;
   private readonly onState = (state: BusState): void => {
-    if (state === 'reconnecting') this.peer = undefined;
+    if (state === 'reconnecting') this.dropConnection();
   };
 
   constructor(
@@ -63,10 +69,15 @@ export class BluetoothSource implements SmaSource {
     const signal = options.signal ? AbortSignal.any([options.signal, this.stop.signal]) : this.stop.signal;
     const carrier: Data2Carrier = {
       encode: (packet: Data2Packet) => bluetoothRequestBytes(packet, this.peer?.local ?? BT_ZERO),
-      decoder: () => new BluetoothDecoder(),
+      decoder: () => new BluetoothDecoder(() => this.dropConnection()),
       prepare: (opts) => this.connect(opts),
-      reset: () => {
-        this.peer = undefined;
+      failed: (kind) => {
+        // a lost link is a lost connection; one silent exchange may be a lost frame, a second in a
+        // row means the inverter has gone (asleep, out of range) and will want a new handshake
+        if (kind === 'closed' || (kind === 'timeout' && ++this.silentReads >= SILENT_READS_TO_RECONNECT)) this.dropConnection();
+      },
+      answered: () => {
+        this.silentReads = 0;
       },
     };
     this.session = new Data2Session(bus, carrier, {
@@ -99,6 +110,11 @@ export class BluetoothSource implements SmaSource {
     this.bus.removeListener('state', this.onState);
     await this.session.logoff();
     this.stop.abort(new Error('source closed'));
+  }
+
+  private dropConnection(): void {
+    this.peer = undefined;
+    this.silentReads = 0;
   }
 
   private async connect(opts: SmaReadOptions): Promise<boolean> {

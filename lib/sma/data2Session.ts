@@ -11,7 +11,7 @@
  */
 import type { Clock } from '../bus/clock';
 import { monotonicClock } from '../bus/clock';
-import { ProtocolError, TransportError } from '../bus/errors';
+import { ProtocolError, TransportError, type TransportErrorKind } from '../bus/errors';
 import { Priority } from '../bus/priority';
 import type { BusRequest } from '../bus/request';
 import { runData2Exchange, sendOnly, singleFrame, type Data2Decoder, type Data2Expectation } from './data2Exchange';
@@ -38,8 +38,13 @@ export interface Data2Carrier {
    * Resolves true when this is a new connection: the device has forgotten any logon.
    */
   prepare(options: SmaReadOptions): Promise<boolean>;
-  /** the device went quiet or the link failed: the next prepare() starts over */
-  reset(): void;
+  /**
+   * An exchange failed on the transport ('timeout', 'closed', 'crc', 'truncated', …): the carrier
+   * decides whether the link must start over (Bluetooth: after a lost link or repeated silence).
+   */
+  failed(kind: TransportErrorKind): void;
+  /** a whole read succeeded */
+  answered(): void;
 }
 
 /** Identify (SBFspot: L2 broadcast, command 0x00000200, first 0, last 0); the reply's source is the device. */
@@ -147,13 +152,14 @@ export class Data2Session {
       const device = this.device ?? (this.device = await this.identify(options));
       const out: RecordFields = { fields: {} };
       for (const name of READ_QUERIES) fieldsFromRecords(await this.query(name, options), out);
+      this.carrier.answered();
       return { serial: device.serial, ...(out.name !== undefined ? { type: out.name } : {}), fields: out.fields, time: this.wallClock() };
     } catch (err) {
       // no answer or a lost link: the device may have gone to sleep or dropped the connection,
-      // and has then forgotten the logon; the carrier starts over (Bluetooth re-handshakes)
-      if (err instanceof TransportError && err.kind !== 'cancelled' && err.kind !== 'deadline' && err.kind !== 'unreachable') {
-        this.loggedOnAt = undefined;
-        this.carrier.reset();
+      // and has then forgotten the logon (a garbled frame says nothing of the kind)
+      if (err instanceof TransportError) {
+        if (err.kind === 'timeout' || err.kind === 'closed') this.loggedOnAt = undefined;
+        this.carrier.failed(err.kind);
       }
       throw err;
     }

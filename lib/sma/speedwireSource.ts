@@ -49,7 +49,7 @@ export class SpeedwireSource implements SmaSource {
     this.unit = options.unit ?? 'sma:sw';
     this.session = new Data2Session(
       bus,
-      { encode: encodeSpeedwire, decoder: () => new SpeedwireDecoder(), prepare: () => Promise.resolve(false), reset: () => undefined },
+      { encode: encodeSpeedwire, decoder: () => new SpeedwireDecoder(), prepare: () => Promise.resolve(false), failed: () => undefined, answered: () => undefined },
       {
         owner: options.owner,
         unit: this.unit,
