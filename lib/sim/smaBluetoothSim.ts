@@ -134,7 +134,12 @@ export class SmaBluetoothSim {
       lastRequestAt = arrivedAt;
       const reply = this.device.handle(frame.value, session);
       if (!reply) return;
-      let bytes = reply.fault === 'bad-fcs' ? garbledPieces(reply.packet, this.address, this.clientAddress) : Buffer.concat(l1PacketsFor(reply.packet, this.address, this.clientAddress).map(encodeL1));
+      let bytes = Buffer.concat(
+        reply.packets.map((packet, i) =>
+          // the garbled frame is the last one: the frames before it are whole
+          reply.fault === 'bad-fcs' && i === reply.packets.length - 1 ? garbledPieces(packet, this.address, this.clientAddress) : Buffer.concat(l1PacketsFor(packet, this.address, this.clientAddress).map(encodeL1)),
+        ),
+      );
       if (reply.fault === 'truncated') bytes = bytes.subarray(0, Math.floor(bytes.length / 2));
       this.send(stream, arrivedAt, p.payload.length + 18, bytes);
     };

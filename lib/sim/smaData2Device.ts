@@ -52,7 +52,8 @@ export interface SmaSimSnapshot {
 }
 
 export interface SmaSimReply {
-  packet: Data2Packet;
+  /** one frame, or several with the fragment count-down (multi-frame replies) */
+  packets: Data2Packet[];
   fault: SmaSimFault | null;
 }
 
@@ -108,14 +109,31 @@ export class SmaData2Device {
     const fault = this.takeFault(record.command, request.payload.length >= 4 ? request.payload.readUInt32LE(0) : undefined);
     record.fault = fault;
     if (fault === 'no-answer') return undefined;
-    const packet = this.answer(request, session);
-    if (!packet) return undefined;
-    if (fault === 'wrong-packet-id') packet.packetId = (request.packetId + 1) & 0x7fff || 1;
+    const packets = this.answer(request, session);
+    if (!packets) return undefined;
+    if (fault === 'wrong-packet-id') for (const p of packets) p.packetId = (request.packetId + 1) & 0x7fff || 1;
     record.answered = true;
-    return { packet, fault };
+    return { packets, fault };
   }
 
-  private answer(request: Data2Packet, session: SmaSimSession): Data2Packet | undefined {
+  private answer(request: Data2Packet, session: SmaSimSession): Data2Packet[] | undefined {
+    const records = this.queryRecords(request, session);
+    if (records === undefined) return undefined;
+    if (!Array.isArray(records)) return [records];
+    const time = Math.floor(Date.now() / 1000);
+    const per = this.spec.recordsPerFrame ?? records.length;
+    const frames: Data2Packet[] = [];
+    for (let at = 0; at < records.length; at += per) frames.push(this.reply(request, 0, encodeRecords(records.slice(at, at + per), time, at)));
+    // further frames to come, counting down to 0; the request flag only on the first (SBFspot, python-smadata2)
+    frames.forEach((f, i) => {
+      f.fragment = frames.length - 1 - i;
+      f.first = i === 0;
+    });
+    return frames;
+  }
+
+  /** The records a query asks for, or the one reply that is not records (logon, identify, an error). */
+  private queryRecords(request: Data2Packet, session: SmaSimSession): SimRecord[] | Data2Packet | undefined {
     const command = request.command >>> 0;
     if (command === CMD_LOGOFF) {
       session.loggedOn = false;
@@ -132,7 +150,7 @@ export class SmaData2Device {
       return key >= first && key <= last;
     });
     if (records.length === 0) return this.reply(request, ERROR_LRI_NOT_AVAILABLE, Buffer.alloc(8));
-    return this.reply(request, 0, encodeRecords(records, Math.floor(Date.now() / 1000)));
+    return records;
   }
 
   private logon(request: Data2Packet, session: SmaSimSession): Data2Packet {
@@ -182,12 +200,12 @@ export class SmaData2Device {
 }
 
 /** first/last = the index range of the records returned, then the records (SBFspot getInverterData). */
-export function encodeRecords(records: readonly SimRecord[], unixTime: number): Buffer {
+export function encodeRecords(records: readonly SimRecord[], unixTime: number, firstIndex = 0): Buffer {
   const size = RECORD_SIZE[records[0].kind];
   if (records.some((r) => RECORD_SIZE[r.kind] !== size)) throw new RangeError('records of one reply must share a size');
   const out = Buffer.alloc(8 + size * records.length);
-  out.writeUInt32LE(0, 0);
-  out.writeUInt32LE(records.length - 1, 4);
+  out.writeUInt32LE(firstIndex, 0);
+  out.writeUInt32LE(firstIndex + records.length - 1, 4);
   records.forEach((r, k) => {
     const at = 8 + k * size;
     out.writeUInt32LE(((TYPE_BYTE[r.kind] << 24) | (r.lri << 8) | r.cls) >>> 0, at);

@@ -19,6 +19,8 @@ export interface SmaSimDeviceSpec {
   ratedW: number;
   /** DC inputs (MPPT / strings); default 1 */
   strings?: number;
+  /** a reply with more records goes out in several frames (fragment count-down); default all in one */
+  recordsPerFrame?: number;
   /** total yield before today, Wh; default 12 345 678 */
   eTotalBeforeTodayWh?: number;
 }

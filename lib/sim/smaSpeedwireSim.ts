@@ -45,6 +45,11 @@ export class SmaSpeedwireSim {
     return this.boundPort;
   }
 
+  /** every client's logon forgotten, as after the device's session timeout */
+  forgetLogons(): void {
+    for (const session of this.sessions.values()) session.loggedOn = false;
+  }
+
   snapshot(): SmaSimSnapshot {
     return this.device.snapshot();
   }
@@ -84,11 +89,12 @@ export class SmaSpeedwireSim {
     this.sessions.set(key, session);
     const reply = this.device.handle(decoded.value.packet, session);
     if (!reply) return;
-    let bytes = encodeSpeedwire(reply.packet);
-    if (reply.fault === 'truncated' || reply.fault === 'bad-fcs') bytes = bytes.subarray(0, Math.floor(bytes.length / 2));
+    const datagrams = reply.packets.map((p) => encodeSpeedwire(p));
+    const last = datagrams.length - 1;
+    if (reply.fault === 'truncated' || reply.fault === 'bad-fcs') datagrams[last] = datagrams[last].subarray(0, Math.floor(datagrams[last].length / 2));
     const run = async (): Promise<void> => {
       await preciseDelay(this.options.latencyMs ?? 5, this.abort.signal);
-      if (!this.abort.signal.aborted) this.socket?.send(bytes, from.port, from.address);
+      for (const d of datagrams) if (!this.abort.signal.aborted) this.socket?.send(d, from.port, from.address);
     };
     const p = run();
     this.pending.add(p);

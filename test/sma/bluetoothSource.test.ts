@@ -57,6 +57,12 @@ describe('BluetoothSource on a real Bus over a pty (simulated SMC)', function ()
     assert.equal(sim.device.logonRequests, 1);
   });
 
+  it('replies in several L2 frames, each in several L1 packets, are read whole', async () => {
+    const { sim, source } = await start({ device: { ...SMC, recordsPerFrame: 3 } });
+    const reading = await source.read();
+    assert.deepEqual(reading.fields, sim.snapshot().fields);
+  });
+
   it('a wrong password: LogonError with SMA\'s reason, and no second logon until the back-off has passed (virtual time)', async () => {
     const clock = new ManualClock();
     const { sim, source } = await start({}, { password: '1234', clock });

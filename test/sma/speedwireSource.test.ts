@@ -47,6 +47,29 @@ describe('SpeedwireSource on a real Bus over loopback UDP (simulated inverter)',
     assert.equal(sim.device.logonRequests, 1);
   });
 
+  it('a reply in several frames (fragment count-down) is read whole', async () => {
+    const { sim, source } = await start({ device: { ...SMC, strings: 3, recordsPerFrame: 2 } });
+    const reading = await source.read();
+    assert.deepEqual(reading.fields, sim.snapshot().fields);
+    assert.ok('u_ac_l1' in reading.fields && 'i_ac_l1' in reading.fields && 'u_dc_3' in reading.fields && 'i_dc_3' in reading.fields);
+  });
+
+  it('renews the logon after 600 s (virtual time), and logs on once again when the device has forgotten it', async () => {
+    const clock = new ManualClock();
+    const { sim, source } = await start({}, { clock });
+    await source.read();
+    clock.advance(DATA2_SESSION_TIMING.logonRenewMs - 1);
+    await source.read();
+    assert.equal(sim.device.logonRequests, 1);
+    clock.advance(1);
+    await source.read();
+    assert.equal(sim.device.logonRequests, 2, 'renewed');
+    sim.forgetLogons();
+    const reading = await source.read();
+    assert.deepEqual(reading.fields, sim.snapshot().fields);
+    assert.equal(sim.device.logonRequests, 3, 'one logon after "not logged in", then the query again');
+  });
+
   it('a wrong password: LogonError, and no second logon within the back-off (virtual time)', async () => {
     const clock = new ManualClock();
     const { sim, source } = await start({}, { password: 'secret', clock });
