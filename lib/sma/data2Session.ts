@@ -19,7 +19,7 @@ import { fieldsFromRecords, type RecordFields } from './data2Fields';
 import { ANY_SERIAL, ANY_SUSY_ID, DATA2_ERRORS, type Data2Address, type Data2Packet } from './data2Packet';
 import { decodeRecords, type Data2Record } from './data2Records';
 import { DATA2_OWN_SUSY_ID, DATA2_SESSION_TIMING, randomSessionSerial } from './data2Timing';
-import { logoffPacket, logonPacket, queryPacket, type UserGroup } from './logon';
+import { encodePassword, logoffPacket, logonPacket, queryPacket, type UserGroup } from './logon';
 import { DATA2_QUERIES, type Data2QueryName } from './lriTable';
 import { LogonError, type SmaReading, type SmaReadOptions } from './smaSource';
 
@@ -117,6 +117,8 @@ export class Data2Session {
     this.clock = options.clock ?? monotonicClock;
     this.wallClock = options.wallClock ?? Date.now;
     this.own = { susyId: DATA2_OWN_SUSY_ID, serial: options.sessionSerial ?? randomSessionSerial() };
+    // a password SMA cannot take (too long, not printable ASCII) fails here, at deploy, not at every read
+    encodePassword(options.password, this.group);
   }
 
   get loggedOn(): boolean {

@@ -27,9 +27,9 @@ export const DATA2_SESSION_TIMING = {
    * (SBFspot sends timeout 900, lib/sma/logon.ts); ours: renew at 600 s, well before it ends.
    */
   logonRenewMs: 600 * 1000,
-  /** SBFspot: 1 s pause between Bluetooth connect attempts */
-  reconnectPauseMs: 1000,
 } as const;
+// Reconnecting a lost link is the bus's (250 ms doubling to 10 s); SBFspot waits 1 s between its
+// Bluetooth connect attempts, which that backoff covers.
 
 /** Where the device answers each query from: SBFspot's own session address (SBFspot SUSyID 125, a random serial 900000000–999999999 per run). */
 export const DATA2_OWN_SUSY_ID = 125;

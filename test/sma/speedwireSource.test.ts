@@ -5,14 +5,15 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import type { Bus } from '../../lib/bus/bus';
-import { TransportError } from '../../lib/bus/errors';
+import { ConfigError, TransportError } from '../../lib/bus/errors';
+import { physicalKey } from '../../lib/bus/busRegistry';
 import { DATA2_SESSION_TIMING } from '../../lib/sma/data2Timing';
 import { DATA2_QUERIES } from '../../lib/sma/lriTable';
 import { LogonError } from '../../lib/sma/smaSource';
 import { SpeedwireSource, type SpeedwireSourceOptions } from '../../lib/sma/speedwireSource';
 import { SmaSpeedwireSim, type SmaSpeedwireSimOptions } from '../../lib/sim/smaSpeedwireSim';
 import { ManualClock } from '../watchdog/manualClock';
-import { NIGHT, NOON, SMC, openBus, rejection, udpLink } from './smaSimBus';
+import { NIGHT, NOON, SMC, openBus, rejection, settingsFor, udpLink } from './smaSimBus';
 
 describe('SpeedwireSource on a real Bus over loopback UDP (simulated inverter)', function () {
   this.timeout(15000);
@@ -124,6 +125,17 @@ describe('SpeedwireSource on a real Bus over loopback UDP (simulated inverter)',
     } finally {
       await new Promise<void>((resolve) => fake.close(() => resolve()));
     }
+  });
+
+  it('a password SMA cannot take is refused when the source is made, before anything is sent', async () => {
+    const { sim, bus } = await start();
+    assert.throws(() => new SpeedwireSource(bus, { owner: 'test', password: 'thirteen-char' }), (err: Error) => err instanceof ConfigError && /at most 12 characters/.test(err.message));
+    assert.equal(sim.device.requests.length, 0);
+  });
+
+  it('a UDP bus is its own bus, apart from a TCP bus to the same address', () => {
+    assert.equal(physicalKey(settingsFor(udpLink(9522))), 'udp:127.0.0.1:9522');
+    assert.notEqual(physicalKey(settingsFor(udpLink(9522))), physicalKey(settingsFor({ kind: 'tcp', host: '127.0.0.1', port: 9522 })));
   });
 
   it('at night: TransportError timeout', async () => {
