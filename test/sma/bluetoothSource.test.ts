@@ -66,13 +66,16 @@ describe('BluetoothSource on a real Bus over a pty (simulated SMC)', function ()
   it('a wrong password: LogonError with SMA\'s reason, and no second logon until the back-off has passed (virtual time)', async () => {
     const clock = new ManualClock();
     const { sim, source } = await start({}, { password: '1234', clock });
+    let onWire = 0;
     for (let i = 0; i < 3; i++) {
       const err = await rejection(source.read());
       assert.ok(err instanceof LogonError, String(err));
       assert.equal(err.message, 'logon refused for user group user: wrong password');
+      if (i === 0) onWire = sim.device.requests.length;
       clock.advance(60000);
     }
     assert.equal(sim.device.logonRequests, 1, 'one logon on the wire for three reads');
+    assert.equal(sim.device.requests.length, onWire, 'the reads within the back-off send nothing at all');
     clock.advance(DATA2_SESSION_TIMING.logonBackoffMs - 3 * 60000 - 1);
     await rejection(source.read());
     assert.equal(sim.device.logonRequests, 1, 'still within the back-off by 1 ms');
