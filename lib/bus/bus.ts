@@ -10,6 +10,7 @@ import { BusStatistics } from './busStatistics';
 import { t35Ms } from './wireTiming';
 import { SerialLink } from './serialLink';
 import { TcpLink } from './tcpLink';
+import { UdpLink } from './udpLink';
 import { canMove, type BusPhase } from './busPhase';
 import { BusContext } from './busContext';
 import { LinkTracker, notSentText, type LinkStatus } from './linkCause';
@@ -32,7 +33,14 @@ export interface BusOptions {
 }
 
 export function createLink(config: LinkConfig): Link {
-  return config.kind === 'serial' ? new SerialLink(config) : new TcpLink(config);
+  switch (config.kind) {
+    case 'serial':
+      return new SerialLink(config);
+    case 'tcp':
+      return new TcpLink(config);
+    case 'udp':
+      return new UdpLink(config);
+  }
 }
 
 /**
@@ -120,7 +128,7 @@ export class Bus extends EventEmitter {
   /** The silence every frame must be preceded by on this bus: t3.5 of the line, plus the configured pause. */
   get silenceMs(): number {
     const link = this.settings.link;
-    if (this.settings.framing === 'modbus-tcp') return this.settings.pauseMs;
+    if (this.settings.framing === 'modbus-tcp' || link.kind === 'udp') return this.settings.pauseMs;
     const baud = link.kind === 'serial' ? link.baudRate : (link.lineBaudRate ?? 19200);
     const format = link.kind === 'serial' ? link.format : undefined;
     return t35Ms(baud, format) + this.settings.pauseMs;

@@ -19,12 +19,12 @@ const registry = new Map<string, Registration>();
 
 export function physicalKey(settings: BusSettings): string {
   const link = settings.link;
-  return link.kind === 'serial' ? `serial:${physicalDevice(link.path)}` : `tcp:${link.host.toLowerCase()}:${link.port}`;
+  return link.kind === 'serial' ? `serial:${physicalDevice(link.path)}` : `${link.kind}:${link.host.toLowerCase()}:${link.port}`;
 }
 
 function lineSignature(settings: BusSettings): string {
   const link = settings.link;
-  const line = link.kind === 'serial' ? `${link.baudRate} ${link.format.dataBits}${link.format.parity[0].toUpperCase()}${link.format.stopBits}` : 'tcp';
+  const line = link.kind === 'serial' ? `${link.baudRate} ${link.format.dataBits}${link.format.parity[0].toUpperCase()}${link.format.stopBits}` : link.kind;
   return `${line} ${settings.framing}`;
 }
 

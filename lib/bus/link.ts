@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { CharFormat } from './wireTiming';
 
 /** How a bus reaches the wire. */
-export type LinkConfig = SerialLinkConfig | TcpLinkConfig;
+export type LinkConfig = SerialLinkConfig | TcpLinkConfig | UdpLinkConfig;
 
 export interface SerialLinkConfig {
   kind: 'serial';
@@ -20,8 +20,15 @@ export interface TcpLinkConfig {
   lineBaudRate?: number;
 }
 
+/** UDP to one peer (SMA Speedwire, port 9522): one datagram is one 'data' chunk; no line, so no t3.5. */
+export interface UdpLinkConfig {
+  kind: 'udp';
+  host: string;
+  port: number;
+}
+
 /**
- * A byte pipe to the wire: a serial port or a TCP socket. Events:
+ * A byte pipe to the wire: a serial port, a TCP socket or a UDP socket. Events:
  * - 'data' (chunk: Buffer)
  * - 'close' (err?: Error) — the link went away (unplug, reset); not emitted for close()
  */

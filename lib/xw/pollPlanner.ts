@@ -47,7 +47,7 @@ export const XW_TURNAROUND_MS = 10;
  */
 export function planOptionsForBus(settings: Pick<BusSettings, 'link' | 'pauseMs'>): PlanOptions {
   const link = settings.link;
-  const baud = link.kind === 'serial' ? link.baudRate : (link.lineBaudRate ?? 19200);
+  const baud = link.kind === 'serial' ? link.baudRate : link.kind === 'tcp' ? (link.lineBaudRate ?? 19200) : 19200;
   const format = link.kind === 'serial' ? link.format : FORMAT_8N1;
   return planOptionsFor(baud, XW_TURNAROUND_MS + settings.pauseMs, format);
 }
