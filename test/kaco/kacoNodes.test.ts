@@ -179,7 +179,11 @@ describe('kaco-read settings and bad input', function () {
     assert.match(flow.errors[0], /not among the inverters/);
     assert.match(flow.errors[1], /msg.addresses/);
     assert.match(flow.errors[3], /msg.readYield/);
-    await new Promise((r) => setTimeout(r, 200));
+    // refused before anything was submitted: the bus has nothing queued, on the wire or done — exact, not "not yet"
+    const buses = allBuses();
+    assert.equal(buses.length, 1);
+    const c = buses[0].counters();
+    assert.deepEqual({ queued: c.queueLength, transactions: c.transactions, phase: buses[0].phase }, { queued: 0, transactions: 0, phase: 'idle' });
     assert.equal(flow.sim.requests.length, 0, 'nothing reached the wire');
     assert.equal(flow.readings.length + flow.comm.length, 0);
   });
