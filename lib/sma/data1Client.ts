@@ -205,9 +205,11 @@ export class Data1Client {
     return devices;
   }
 
-  /** CMD_CFG_NETADR for each device whose address is the master's, out of range or taken (YASDI stateconfig.c). */
+  /** CMD_CFG_NETADR for each device whose address is the master's, out of range or taken (YASDI stateconfig.c; "taken" is ours: also by a known device silent now). */
   private async assignAddresses(devices: Data1Device[], opts: Data1CallOptions): Promise<void> {
-    const taken = new Set<number>();
+    // devices known from earlier that did not answer now (asleep) keep their addresses too
+    const answered = new Set(devices.map((d) => d.serial));
+    const taken = new Set([...this.network.devices.values()].filter((d) => !answered.has(d.serial)).map((d) => d.address));
     const needs: Data1Device[] = [];
     for (const d of devices) {
       if (d.address < DATA1_ADDRESS_MIN || d.address > DATA1_ADDRESS_MAX || taken.has(d.address)) needs.push(d);

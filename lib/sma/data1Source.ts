@@ -57,7 +57,7 @@ export class Data1Source implements SmaSource {
     if (options.address !== undefined && !isData1Address(options.address)) throw new ConfigError(`SMA Data1 address must be 1–255, got ${String(options.address)}`);
     this.unit = data1Unit(options.serial);
     this.framing = options.framing ?? DATA1_SOURCE_DEFAULTS.framing;
-    this.client = new Data1Client(bus, { owner: options.owner, network: bus.context.get(DATA1_NETWORK), timing: options.timing, signal: this.closing.signal });
+    this.client = new Data1Client(bus, { owner: options.owner, network: bus.context.get(DATA1_NETWORK), timing: withLineSpeed(bus, options.timing), signal: this.closing.signal });
     const probeEveryMs = options.probeEveryMs ?? DATA1_SOURCE_DEFAULTS.probeEveryMs;
     // for this unit only: a policy for the whole "sma:" prefix would be the last reader's for every device
     bus.setUnitPolicy(this.unit, { missesToUnreachable: options.missesToAsleep ?? DATA1_SOURCE_DEFAULTS.missesToAsleep, backoffInitialMs: probeEveryMs, backoffMaxMs: probeEveryMs, backoffFactor: 1 });
@@ -71,7 +71,13 @@ export class Data1Source implements SmaSource {
   async read(options: SmaReadOptions = {}): Promise<SmaReading> {
     if (this.closing.signal.aborted) throw new TransportError('cancelled', `${this.unit}: the source is closed`, this.unit);
     const call: Data1CallOptions = { signal: options.signal, probe: options.probe };
-    const device = await this.device(call);
+    let device = await this.device(call);
+    if (this.asleep && this.options.address === undefined && this.rediscoveryDue()) {
+      // asleep, or given another address meanwhile (a Piggy-Back that lost its address answers
+      // nothing to the old one): the discovery, as often as an unknown device gets one
+      await this.client.discover({ ...call, framings: [this.framing] });
+      device = await this.device(call);
+    }
     const channels = await this.client.channelList(device, call);
     if (this.asleep && !options.probe) {
       // no broadcast for a device asleep: the request goes only when its probe is due (the bus
@@ -90,6 +96,11 @@ export class Data1Source implements SmaSource {
     this.closing.abort();
   }
 
+  private rediscoveryDue(): boolean {
+    const last = this.client.network.lastDiscoveryAt;
+    return last === undefined || performance.now() - last >= (this.options.rediscoverEveryMs ?? DATA1_SOURCE_DEFAULTS.rediscoverEveryMs);
+  }
+
   /** The device as the line knows it: configured address, the last discovery, or a new one. */
   private async device(call: Data1CallOptions): Promise<Data1Device> {
     const net = this.client.network;
@@ -101,13 +112,21 @@ export class Data1Source implements SmaSource {
       net.devices.set(serial, device);
       return device;
     }
-    const every = this.options.rediscoverEveryMs ?? DATA1_SOURCE_DEFAULTS.rediscoverEveryMs;
-    const recent = net.lastDiscoveryAt !== undefined && performance.now() - net.lastDiscoveryAt < every;
-    if (!recent || call.probe || net.discovery) await this.client.discover({ ...call, framings: [this.framing] });
+    if (this.rediscoveryDue() || call.probe || net.discovery) await this.client.discover({ ...call, framings: [this.framing] });
     const found = net.devices.get(serial);
     if (!found) throw new TransportError('timeout', `${this.unit}: no SMA device with serial ${serial} answered the discovery`, this.unit);
     return found;
   }
+}
+
+/**
+ * Wire times at the speed the bus runs its line (a Sunny Boy Control line runs 19200, YDOC),
+ * unless the caller set one: 1200 when the bus does not say (a TCP serial server without it).
+ */
+function withLineSpeed(bus: Bus, timing: Partial<Data1Timing> = {}): Partial<Data1Timing> {
+  const link = bus.settings.link;
+  const baudRate = timing.baudRate ?? (link.kind === 'serial' ? link.baudRate : link.lineBaudRate);
+  return baudRate === undefined ? timing : { ...timing, baudRate };
 }
 
 export interface DiscoveredData1 {
@@ -126,7 +145,7 @@ export interface DiscoverData1Options {
 
 /** The editor's scan: every SMA Data1 device on the bus's line, with the address it has now. */
 export async function discoverData1(bus: Bus, options: DiscoverData1Options = {}): Promise<DiscoveredData1[]> {
-  const client = new Data1Client(bus, { owner: options.owner ?? 'sma-data1-scan', network: bus.context.get(DATA1_NETWORK), timing: options.timing, signal: options.signal });
+  const client = new Data1Client(bus, { owner: options.owner ?? 'sma-data1-scan', network: bus.context.get(DATA1_NETWORK), timing: withLineSpeed(bus, options.timing), signal: options.signal });
   const devices = await client.discover({ framings: options.framings ?? ['smanet', 'sunnynet'], probe: true });
   return devices.map((d) => ({ address: d.address, serial: d.serial, type: d.type })).sort((a, b) => a.address - b.address);
 }
