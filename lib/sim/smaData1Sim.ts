@@ -24,6 +24,9 @@ import { WireModel } from './wireModel';
 export type { SmaData1DeviceSpec, SmaData1Snapshot } from './smaData1Device';
 export type { SmaData1Fault, SmaData1FaultScope } from './smaData1Faults';
 
+/** bytes handed on at once (ours: a UART with a FIFO and a short latency timer passes a few at a time) */
+const PIECE_BYTES = 8;
+
 export interface SmaData1SimOptions {
   endpoint: EndpointSpec;
   devices: SmaData1DeviceSpec[];
@@ -177,7 +180,7 @@ export class SmaData1Sim {
             // answers go one after another: a device waits its pause, then for the line
             const start = Math.max(arrivedAt + requestMs + reply.pauseMs, at);
             const done = start + this.wire.charTimeMs * frame.length;
-            if (sent) this.send(stream, sent, done);
+            if (sent) this.send(stream, sent, done, frame.length);
             at = done;
             lineFreeAt = Math.max(lineFreeAt, done);
           }
@@ -187,10 +190,23 @@ export class SmaData1Sim {
     };
   }
 
-  private send(stream: DeviceStream, bytes: Buffer, at: number): void {
+  /**
+   * Writes the frame as a UART would hand it on: a few bytes at a time, each piece when its last
+   * byte has crossed the line, the last byte at `doneAt`. A reader sees an answer begin before it
+   * ends, as on a real line at 1200 baud.
+   */
+  private send(stream: DeviceStream, bytes: Buffer, doneAt: number, framedLength: number): void {
+    const startAt = doneAt - this.wire.charTimeMs * framedLength;
     const job = (async () => {
-      await preciseDelay(at - performance.now(), this.abort.signal);
-      if (!this.abort.signal.aborted && stream.open) stream.write(bytes);
+      for (let at = 0; at < bytes.length; at += PIECE_BYTES) {
+        const end = Math.min(bytes.length, at + PIECE_BYTES);
+        const wait = startAt + end * this.wire.charTimeMs - performance.now();
+        // only the last byte's moment needs to be exact (preciseDelay costs some CPU); the others go on the timer
+        if (end === bytes.length) await preciseDelay(wait, this.abort.signal);
+        else await new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, wait)));
+        if (this.abort.signal.aborted || !stream.open) return;
+        stream.write(bytes.subarray(at, end));
+      }
     })();
     this.pending.add(job);
     void job.finally(() => this.pending.delete(job));

@@ -17,7 +17,7 @@ import type { Data1Packet } from './data1Packet';
 import type { Data1Framing } from './data1FrameReader';
 import { announce, ask, collect, encodeFrame } from './data1Exchange';
 import { Data1Network, data1Unit, type Data1Device, type Data1Sync } from './data1Network';
-import { DATA1_TIMING, data1WireMs, type Data1Timing } from './data1Timing';
+import { DATA1_LONGEST_FRAME_BYTES, DATA1_TIMING, data1WireMs, type Data1Timing } from './data1Timing';
 
 /** What the client needs of a bus (lib/bus/bus.ts Bus has it). */
 export interface Data1Bus {
@@ -158,16 +158,23 @@ export class Data1Client {
     const packet: Data1Packet = { source: DATA1_MASTER_ADDRESS, destination: device.address, control: 0, ...body };
     const unit = data1Unit(device.serial);
     const signal = this.signalOf(opts);
+    const baudRate = this.timing.baudRate;
+    // the response time runs from when the request has left the line
+    const replyTimeoutMs = timeoutMs + data1WireMs(encodeFrame(packet, device.framing).length, baudRate);
+    const longestMs = data1WireMs(DATA1_LONGEST_FRAME_BYTES, baudRate);
     return this.bus.submit<Data1Packet>({
       owner: this.options.owner,
       signal,
       unit,
       probe: opts.probe,
       priority: opts.priority ?? Priority.Poll,
-      // the response time runs from when the request has left the line
-      timeoutMs: timeoutMs + data1WireMs(encodeFrame(packet, device.framing).length, this.timing.baudRate),
+      timeoutMs: replyTimeoutMs + longestMs,
+      // Data1 answers carry no request id: an answer later than the response time would be taken
+      // for the next request's (found by the night test: a retry took the first try's late
+      // answer). The line stays quiet until a reply begun at the last moment has ended.
+      lateReplyGuardMs: replyTimeoutMs + longestMs,
       retries,
-      run: (ctx) => ask(ctx, { packet, framing: device.framing, accepts, unit, what, ownerSignal: signal }),
+      run: (ctx) => ask(ctx, { packet, framing: device.framing, accepts, unit, what, ownerSignal: signal, replyTimeoutMs, baudRate }),
     });
   }
 
@@ -232,13 +239,17 @@ export class Data1Client {
     const packet: Data1Packet = { source: DATA1_MASTER_ADDRESS, destination: 0, control: CTRL_GROUP, counter: 0, command: DATA1_COMMANDS.configureAddress.code, data };
     const signal = this.signalOf(opts);
     const unit = data1Unit(device.serial);
+    const baudRate = this.timing.baudRate;
+    const replyTimeoutMs = this.timing.configureTimeoutMs + data1WireMs(encodeFrame(packet, device.framing).length, baudRate);
+    const longestMs = data1WireMs(DATA1_LONGEST_FRAME_BYTES, baudRate);
     return this.bus.submit({
       owner: this.options.owner,
       signal,
       unit,
       probe: true,
       priority: opts.priority ?? Priority.Background,
-      timeoutMs: this.timing.configureTimeoutMs + data1WireMs(encodeFrame(packet, device.framing).length, this.timing.baudRate),
+      timeoutMs: replyTimeoutMs + longestMs,
+      lateReplyGuardMs: replyTimeoutMs + longestMs,
       retries: this.timing.configureRetries,
       run: (ctx) =>
         ask(ctx, {
@@ -247,6 +258,8 @@ export class Data1Client {
           from: address,
           accepts: (p) => p.data.length >= 4 && p.data.readUInt32LE(0) === device.serial,
           unit,
+          replyTimeoutMs,
+          baudRate,
           what: `SMA ${device.serial}: CMD_CFG_NETADR to address ${address}`,
           ownerSignal: signal,
         }),

@@ -14,7 +14,7 @@ import { isAnswer, type Data1Packet } from './data1Packet';
 import { Data1FrameReader, type Data1Framing } from './data1FrameReader';
 import { encodeSmanet } from './smanetFrame';
 import { encodeSunnynet } from './sunnynetFrame';
-import { data1WireMs } from './data1Timing';
+import { DATA1_LONGEST_FRAME_BYTES, data1WireMs } from './data1Timing';
 
 export function encodeFrame(packet: Data1Packet, framing: Data1Framing): Buffer {
   // SunnyNet on serial: the SWRNET examples and SolarNetwork send the AA AA sync too
@@ -115,6 +115,10 @@ export interface AskSpec {
   accepts?: (p: Data1Packet) => boolean;
   /** the answering address when it is not the destination (a broadcast to one serial) */
   from?: number;
+  /** from the start of the exchange until the answer must have begun (the request's wire time included) */
+  replyTimeoutMs: number;
+  /** line speed, for the time a begun answer is given to end */
+  baudRate: number;
   unit?: string;
   what: string;
   ownerSignal?: AbortSignal;
@@ -123,7 +127,9 @@ export interface AskSpec {
 /**
  * One telegram, one answer. A frame that fails its FCS or sum ends the exchange at once as a
  * 'crc' error (never a value); no answer ends it as 'timeout', the start of one that never
- * ended as 'truncated'. The response time runs from when the request has left the line.
+ * ended as 'truncated'. The answer must begin within `replyTimeoutMs`; one that has begun by
+ * then is given the longest telegram's wire time more to end (at 1200 baud a full telegram takes
+ * 2.3 s of a 3–4 s response time). The bus's timeout must allow for both.
  */
 export function ask(ctx: TransactionContext, spec: AskSpec): Promise<Data1Packet> {
   const frame = encodeFrame(spec.packet, spec.framing);
@@ -146,19 +152,28 @@ export function ask(ctx: TransactionContext, spec: AskSpec): Promise<Data1Packet
       arm(elapsedMs) {
         const verdict = (): void =>
           l.finish(() => {
-            if (reader.midFrame) reject(new TransportError('truncated', `${spec.what}: reply cut short (no end of frame within ${ctx.timeoutMs} ms)`, spec.unit));
-            else if (refusal) reject(new ProtocolError(`${spec.what}: no valid answer within ${ctx.timeoutMs} ms (${refusal})`));
-            else reject(new TransportError('timeout', `${spec.what}: no answer within ${ctx.timeoutMs} ms`, spec.unit));
+            if (reader.midFrame) reject(new TransportError('truncated', `${spec.what}: reply cut short (begun, never ended)`, spec.unit));
+            else if (refusal) reject(new ProtocolError(`${spec.what}: no valid answer within ${Math.round(spec.replyTimeoutMs)} ms (${refusal})`));
+            else reject(new TransportError('timeout', `${spec.what}: no answer within ${Math.round(spec.replyTimeoutMs)} ms`, spec.unit));
           });
-        // ctx.timeoutMs includes the request's own wire time (the client adds it)
-        const wait = Math.max(0, ctx.timeoutMs - elapsedMs);
-        const armedAt = performance.now();
-        l.after(wait, () => {
-          // a timer that fires late shows a stalled process: bytes the OS got meanwhile are
-          // delivered after the timers, so look once more before calling the line silent
-          if (performance.now() - armedAt - wait > STALL_MS) l.after(STALL_GRACE_MS, verdict);
-          else verdict();
-        });
+        let extended = false;
+        const timer = (wait: number): void => {
+          const armedAt = performance.now();
+          l.after(wait, () => {
+            // a timer that fires late shows a stalled process: bytes the OS got meanwhile are
+            // delivered after the timers, so look once more before calling the line silent
+            if (performance.now() - armedAt - wait > STALL_MS) return void l.after(STALL_GRACE_MS, onTime);
+            onTime();
+          });
+        };
+        const onTime = (): void => {
+          if (!extended && reader.midFrame) {
+            extended = true;
+            return timer(data1WireMs(DATA1_LONGEST_FRAME_BYTES, spec.baudRate));
+          }
+          verdict();
+        };
+        timer(Math.max(0, spec.replyTimeoutMs - elapsedMs));
       },
     };
   });

@@ -60,6 +60,13 @@ export const DATA1_TIMING_TABLE: Readonly<Record<keyof Data1Timing, Row>> = {
 
 export const DATA1_TIMING: Readonly<Data1Timing> = Object.fromEntries(Object.entries(DATA1_TIMING_TABLE).map(([k, row]) => [k, row.value])) as unknown as Data1Timing;
 
+/**
+ * The longest telegram on the line, un-stuffed: SunnyNet AA AA 68 n n 68 + 7 header + 255 data +
+ * sum(2) + 16 = 271 (SMANet: 7E FF 03 40 41 + 7 + 255 + FCS(2) + 7E = 270). A reply that has begun
+ * when its response time ends is given this long more to finish.
+ */
+export const DATA1_LONGEST_FRAME_BYTES = 271;
+
 /** Milliseconds a frame of this many bytes takes on the line (8N1: 10 bit times a byte; SWRNET's air times agree). */
 export function data1WireMs(bytes: number, baudRate: number): number {
   return bytesTimeMs(bytes, baudRate);

@@ -122,9 +122,10 @@ describe('SMA Data1 client over a bus at 1200 baud (pty)', function () {
 
   it('refuses a reply with a bad FCS: an error, never a value; the next read is good again', async () => {
     sim.injectFault('bad-crc', { serial: SERIALS[1], command: DATA1_COMMANDS.getData.code });
-    const err = await rejection(source(SERIALS[1]).read());
+    // one re-attempt (each waits out the late-reply guard), refused as well
+    const err = await rejection(source(SERIALS[1], { timing: { ...FAST_TIMING, getDataRetries: 1 } }).read());
     assert.ok(err instanceof TransportError && err.kind === 'crc', String(err));
-    assert.ok(sim.requests.some((r) => r.fault === 'bad-crc'));
+    assert.equal(sim.requests.filter((r) => r.fault === 'bad-crc').length, 2, 'both attempts got a bad frame');
     sim.clearFaults();
     const reading = await source(SERIALS[1]).read();
     assert.deepEqual(reading.fields, sim.frozen(SERIALS[1])?.fields);
@@ -187,6 +188,39 @@ describe('SMA Data1 at night and in SunnyNet framing', function () {
     } finally {
       await known.close();
       await unknown.close();
+      await bus.close();
+      await sim.close();
+    }
+  });
+
+  it('dusk to dawn: asleep after 3 misses, no broadcast for it while asleep, woken by its probe with fresh values', async () => {
+    let hours = 12;
+    const sim = await SmaData1Sim.start({ endpoint: { transport: 'pty' }, devices: [{ serial: 88, address: 9 }], broadcastPauseMs: BROADCAST_PAUSE_MS, timeOfDay: () => hours });
+    const bus = await openBus(sim);
+    const probeEveryMs = 1500;
+    const s = new Data1Source(bus, { owner: 'dawn', serial: 88, address: 9, timing: { ...FAST_TIMING, getDataTimeoutMs: 400 }, probeEveryMs });
+    const syncs = (): number => sim.requests.filter((r) => r.command === DATA1_COMMANDS.syncOnline.code).length;
+    try {
+      await s.read(); // by day: the channel list is in
+      hours = 23;
+      const miss = await rejection(s.read());
+      assert.ok(miss instanceof TransportError && miss.kind === 'timeout', String(miss));
+      assert.equal(s.asleep, true);
+      const syncsAsleep = syncs();
+      const getsAsleep = sim.requests.length;
+      const held = await rejection(s.read());
+      assert.ok(held instanceof TransportError && held.kind === 'unreachable', String(held));
+      assert.equal(syncs(), syncsAsleep, 'no CMD_SYN_ONLINE for a device asleep');
+      assert.equal(sim.requests.length, getsAsleep, 'nothing on the wire before its probe is due');
+      hours = 7;
+      await new Promise((r) => setTimeout(r, probeEveryMs + 100));
+      const reading = await s.read();
+      assert.equal(s.asleep, false, 'the probe woke it');
+      assert.deepEqual(reading.fields, sim.frozen(88)?.fields);
+      assert.deepEqual(reading.fields, sim.snapshot(88).fields, 'values of the morning, not of the noon before');
+      assert.equal(syncs(), syncsAsleep + 1, 'awake: a fresh CMD_SYN_ONLINE before its values');
+    } finally {
+      await s.close();
       await bus.close();
       await sim.close();
     }
