@@ -226,6 +226,22 @@ describe('SMA Data1 at night and in SunnyNet framing', function () {
     }
   });
 
+  it('over a TCP serial server: a device at a known address is read without a discovery', async () => {
+    const sim = await SmaData1Sim.start({ endpoint: { transport: 'tcp' }, devices: [{ serial: 4242, address: 12, type: 'SB 1100' }], broadcastPauseMs: BROADCAST_PAUSE_MS, timeOfDay: NOON });
+    const bus = await openBus(sim);
+    const s = new Data1Source(bus, { owner: 'tcp', serial: 4242, address: 12, timing: FAST_TIMING });
+    try {
+      const reading = await s.read();
+      assert.deepEqual(reading.fields, sim.frozen(4242)?.fields);
+      assert.equal(sim.requests.filter((r) => r.command === DATA1_COMMANDS.getNetStart.code).length, 0, 'no discovery');
+      assert.equal(sim.overlaps, 0);
+    } finally {
+      await s.close();
+      await bus.close();
+      await sim.close();
+    }
+  });
+
   it('SunnyNet: an older Piggy-Back that answers SunnyNet only is found by the scan and read', async () => {
     const sim = await SmaData1Sim.start({ endpoint: { transport: 'pty' }, devices: [{ serial: 1100500, address: 3, type: 'SWR 700', framings: ['sunnynet'] }], broadcastPauseMs: BROADCAST_PAUSE_MS, timeOfDay: NOON });
     const bus = await openBus(sim);
