@@ -10,7 +10,7 @@
 import type { BusRequest } from '../bus/request';
 import type { UnitPolicy } from '../bus/unitHealth';
 import { Priority } from '../bus/priority';
-import { ConfigError, ProtocolError } from '../bus/errors';
+import { ConfigError, ProtocolError, TransportError } from '../bus/errors';
 import { CTRL_GROUP, DATA1_ADDRESS_MAX, DATA1_ADDRESS_MIN, DATA1_COMMANDS, DATA1_MASTER_ADDRESS, MASK_SPOT } from './data1Commands';
 import { decodeValues, parseChannelList, type Data1Channel, type Data1Values } from './data1Channels';
 import type { Data1Packet } from './data1Packet';
@@ -72,14 +72,16 @@ export class Data1Client {
    * asks meanwhile shares it.
    */
   discover(opts: DiscoverOptions = {}): Promise<Data1Device[]> {
-    const net = this.network;
-    if (!net.discovery) {
-      net.discovery = this.runDiscovery(opts).finally(() => {
-        net.discovery = undefined;
-        net.lastDiscoveryAt = performance.now();
-      });
-    }
-    return net.discovery;
+    return this.joined(() => {
+      const net = this.network;
+      if (!net.discovery) {
+        const run = this.runDiscovery(opts);
+        net.discovery = run.finally(() => (net.discovery = undefined));
+        // a failed one (link down, cancelled) is no reason to wait before the next
+        run.then(() => (net.lastDiscoveryAt = performance.now())).catch(() => undefined);
+      }
+      return net.discovery;
+    }, opts);
   }
 
   /** The device's channel list: from the cache, else CMD_GET_CINFO (all its telegrams). */
@@ -99,6 +101,10 @@ export class Data1Client {
    * cycle, not one per device). The bus keeps the line quiet for `syncOnlineWaitMs` after it.
    */
   syncOnline(framing: Data1Framing, opts: Data1CallOptions = {}): Promise<void> {
+    return this.joined(() => this.startSync(framing, opts), opts);
+  }
+
+  private startSync(framing: Data1Framing, opts: Data1CallOptions): Promise<void> {
     const last = this.network.syncs.get(framing);
     if (last && performance.now() - last.at < this.timing.syncReuseMs) return last.done;
     const packet: Data1Packet = { source: DATA1_MASTER_ADDRESS, destination: 0, control: CTRL_GROUP, counter: 0, command: DATA1_COMMANDS.syncOnline.code, data: unixTime() };
@@ -264,6 +270,19 @@ export class Data1Client {
           ownerSignal: signal,
         }),
     });
+  }
+
+  /**
+   * A shared step (discovery, sync) another reader may have started: when it was cancelled for
+   * them (their node closed) and not for us, ours runs anew instead of failing with theirs.
+   */
+  private async joined<T>(step: () => Promise<T>, opts: Data1CallOptions): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      if (err instanceof TransportError && err.kind === 'cancelled' && !this.signalOf(opts)?.aborted) return step();
+      throw err;
+    }
   }
 
   private signalOf(opts: Data1CallOptions): AbortSignal | undefined {

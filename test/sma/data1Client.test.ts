@@ -142,6 +142,30 @@ describe('SMA Data1 client over a bus at 1200 baud (pty)', function () {
     assert.deepEqual((await source(SERIALS[0]).read()).fields, sim.frozen(SERIALS[0])?.fields);
   });
 
+  it("a shared CMD_SYN_ONLINE cancelled for the reader that started it is sent anew for the one that joined it", async () => {
+    const net = bus.context.get(DATA1_NETWORK);
+    const device = net.devices.get(SERIALS[0]);
+    const channels = net.channels.get(SERIALS[0]);
+    assert.ok(device && channels);
+    // past the reuse window, so the next read starts a new broadcast
+    await new Promise((r) => setTimeout(r, (FAST_TIMING.syncReuseMs ?? 0) + 50));
+    const syncs = (): number => sim.requests.filter((r) => r.command === DATA1_COMMANDS.syncOnline.code).length;
+    const syncsBefore = syncs();
+    // the wire is busy with a plain CMD_GET_DATA, so the broadcast waits in the queue
+    const hold = new Data1Client(bus, { owner: 'hold', network: net, timing: FAST_TIMING }).getSpot(device, channels);
+    const stop = new AbortController();
+    const first = source(SERIALS[0]).read({ signal: stop.signal });
+    await waitFor(() => bus.counters().queueLength > 0, 5000, 'the broadcast queued');
+    const joined = source(SERIALS[1]).read();
+    stop.abort();
+    const err = await rejection(first);
+    assert.ok(err instanceof TransportError && err.kind === 'cancelled', String(err));
+    await hold;
+    const reading = await joined;
+    assert.deepEqual(reading.fields, sim.frozen(SERIALS[1])?.fields);
+    assert.equal(syncs(), syncsBefore + 1, 'one broadcast: the joined reader\'s; the cancelled one never went out');
+  });
+
   it('a read cancelled through its signal while queued never reaches the wire; the others go on', async () => {
     const target = bus.context.get(DATA1_NETWORK).devices.get(SERIALS[2]);
     assert.ok(target);
