@@ -139,7 +139,11 @@ export class Data1Client {
     request[2] = 0;
     const bytes = await this.askAll(device, DATA1_COMMANDS.getData.code, request, opts, [t.getDataTimeoutMs, t.getDataRetries], 'spot values');
     const values = decodeValues(bytes, channels);
-    if (!values.ok) throw new ProtocolError(`SMA ${device.serial}: spot values refused: ${values.reason}`, bytes);
+    if (!values.ok) {
+      // the list may be out of date (a firmware update changes it): asked again next time
+      if (this.network.channels.get(device.serial) === channels) this.network.channels.delete(device.serial);
+      throw new ProtocolError(`SMA ${device.serial}: spot values refused (${values.reason}); its channel list will be read again`, bytes);
+    }
     return values.value;
   }
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Bus } from '../../lib/bus/bus';
-import { TransportError } from '../../lib/bus/errors';
+import { ProtocolError, TransportError } from '../../lib/bus/errors';
 import { Data1Client } from '../../lib/sma/data1Client';
 import { DATA1_COMMANDS, MASK_SPOT } from '../../lib/sma/data1Commands';
 import { DATA1_NETWORK } from '../../lib/sma/data1Network';
@@ -140,6 +140,21 @@ describe('SMA Data1 client over a bus at 1200 baud (pty)', function () {
     const none = await rejection(source(SERIALS[0], { timing: quick }).read());
     assert.ok(none instanceof TransportError && none.kind === 'timeout', String(none));
     assert.deepEqual((await source(SERIALS[0]).read()).fields, sim.frozen(SERIALS[0])?.fields);
+  });
+
+  it('a spot reply that does not fit the cached channel list is refused, never guessed at, and the list read again', async () => {
+    const net = bus.context.get(DATA1_NETWORK);
+    const list = net.channels.get(SERIALS[2]);
+    assert.ok(list);
+    // as after a firmware update: the device sends one channel more than the list we hold
+    net.channels.set(SERIALS[2], list.slice(1));
+    const err = await rejection(source(SERIALS[2]).read());
+    assert.ok(err instanceof ProtocolError, String(err));
+    assert.match(err.message, /channel list will be read again/);
+    const cinfoBefore = sim.requests.filter((r) => r.command === DATA1_COMMANDS.getChannelInfo.code).length;
+    const reading = await source(SERIALS[2]).read();
+    assert.deepEqual(reading.fields, sim.frozen(SERIALS[2])?.fields);
+    assert.ok(sim.requests.filter((r) => r.command === DATA1_COMMANDS.getChannelInfo.code).length > cinfoBefore, 'the list was read again');
   });
 
   it("a shared CMD_SYN_ONLINE cancelled for the reader that started it is sent anew for the one that joined it", async () => {
