@@ -8,7 +8,6 @@
  */
 import type { Bus } from '../bus/bus';
 import { ConfigError, TransportError } from '../bus/errors';
-import { Priority } from '../bus/priority';
 import { Data1Client, type Data1CallOptions } from './data1Client';
 import type { Data1Framing } from './data1FrameReader';
 import { data1Fields } from './data1Fields';
@@ -84,7 +83,7 @@ export class Data1Source implements SmaSource {
       // decides), and a device that answers is read again with fresh values
       await this.client.getSpot(device, channels, call);
     }
-    await this.client.syncOnline(device.framing, { ...call, priority: Priority.Poll });
+    await this.client.syncOnline(device.framing, call);
     const values = await this.client.getSpot(device, channels, call);
     return { serial: device.serial, type: device.type || undefined, fields: data1Fields(values, channels), time: Date.now() };
   }

@@ -58,7 +58,14 @@ export const DATA1_TIMING_TABLE: Readonly<Record<keyof Data1Timing, Row>> = {
   directionSwitchMs: { value: 5, source: 'YASDI serial_posix.c (Media=RS485): 5 ms before and after writing' },
 };
 
-export const DATA1_TIMING: Readonly<Data1Timing> = Object.fromEntries(Object.entries(DATA1_TIMING_TABLE).map(([k, row]) => [k, row.value])) as unknown as Data1Timing;
+function valuesOf<K extends string>(table: Readonly<Record<K, Row>>): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of Object.keys(table) as K[]) out[k] = table[k].value;
+  return out;
+}
+
+/** The defaults, without their sources. */
+export const DATA1_TIMING: Readonly<Data1Timing> = valuesOf(DATA1_TIMING_TABLE);
 
 /**
  * The longest telegram on the line, un-stuffed: SunnyNet AA AA 68 n n 68 + 7 header + 255 data +
