@@ -54,6 +54,8 @@ export interface SmaData1RequestRecord {
   arrivedAt: number;
   /** serials of the devices that answered (or were to, before a fault) */
   answeredBy: number[];
+  /** when each answer occupies the line (performance.now()), as modelled: first byte to last */
+  schedule: { serial: number; startAt: number; doneAt: number }[];
   fault: SmaData1Fault | null;
   /** arrived while an answer was still due on the line: two talkers at once */
   overlap: boolean;
@@ -165,6 +167,7 @@ export class SmaData1Sim {
             broadcast: (event.packet.control & CTRL_GROUP) !== 0,
             arrivedAt,
             answeredBy: [],
+            schedule: [],
             fault: null,
             overlap: arrivedAt < lineFreeAt,
           };
@@ -180,6 +183,7 @@ export class SmaData1Sim {
             // answers go one after another: a device waits its pause, then for the line
             const start = Math.max(arrivedAt + requestMs + reply.pauseMs, at);
             const done = start + this.wire.charTimeMs * frame.length;
+            record.schedule.push({ serial: reply.device.serial, startAt: start, doneAt: done });
             if (sent) this.send(stream, sent, done, frame.length);
             at = done;
             lineFreeAt = Math.max(lineFreeAt, done);
