@@ -1,5 +1,6 @@
 import type { BusState } from '../bus/busSettings';
 import { clockTime, type LinkStatus } from '../bus/linkCause';
+import { linkReasonText, type LinkReason } from '../bus/linkReason';
 import { shortStatusText, type StatusView } from './statusText';
 
 /** The texts of a bus status, from the node's locale (rs485-bus.status.*). */
@@ -11,14 +12,18 @@ export interface BusWords {
   /** a link that was open and went away */
   lost(since: string, cause: string): string;
   closed(): string;
+  /** the cause itself, from its code (rs485-bus.cause.<code>) */
+  cause(reason: LinkReason): string;
 }
 
+/** The English of the bus's words; nodes/rs485-bus/locales/en-US says the same. */
 export const ENGLISH_BUS_WORDS: BusWords = {
   open: (link) => `connected ${link}`,
   opening: () => 'connecting',
   notOpened: (cause) => cause,
   lost: (since, cause) => `link lost since ${since}: ${cause}`,
   closed: () => 'closed',
+  cause: linkReasonText,
 };
 
 /** What a bus looks like, shown by the bus's users: what they show instead of "polling…" while it is down. */
@@ -34,7 +39,8 @@ export function busStatusText(bus: BusView, words: BusWords = ENGLISH_BUS_WORDS)
   if (bus.state === 'open') return words.open(bus.link.description);
   if (bus.state === 'closed') return words.closed();
   if (!cause) return words.opening();
-  return phase === 'lost' ? words.lost(clockTime(cause.since), cause.message) : words.notOpened(cause.message);
+  const text = words.cause(cause.reason);
+  return phase === 'lost' ? words.lost(clockTime(cause.since), text) : words.notOpened(text);
 }
 
 export function busStatus(bus: BusView, words: BusWords = ENGLISH_BUS_WORDS): StatusView {

@@ -20,6 +20,8 @@ export = function register(RED: NodeAPI): void {
       notOpened: (cause) => RED._('rs485-bus.status.notOpened', { cause }),
       lost: (since, cause) => RED._('rs485-bus.status.lost', { since, cause }),
       closed: () => RED._('rs485-bus.status.closed'),
+      // the code picks the words, its parameters (path, device, where, host, message) fill them
+      cause: (reason) => RED._(`rs485-bus.cause.${reason.code}`, { ...reason }),
     };
     // every user shows the bus's real state; the whole text goes to the log, the status is shortened
     const onState = (): void => {
