@@ -33,14 +33,35 @@ export interface BusView {
   readonly link: { readonly description: string };
 }
 
+/**
+ * A bus that is down, as data: its cause's code and, for a link that was open, since when
+ * (HH:MM:SS). What an editor's scan gets to say "cannot scan: …" in its own language.
+ */
+export interface BusDown {
+  reason: LinkReason;
+  /** set when the link had been open and went away ("link lost since 12:03:10: …") */
+  lostSince?: string;
+}
+
+/** The bus's down state, or undefined while it is open, closed or still on its first attempt. */
+export function busDownOf(bus: BusView): BusDown | undefined {
+  const { phase, cause } = bus.linkStatus;
+  if (bus.state === 'open' || bus.state === 'closed' || !cause) return undefined;
+  return phase === 'lost' ? { reason: cause.reason, lostSince: clockTime(cause.since) } : { reason: cause.reason };
+}
+
+/** The words of a bus that is down: the cause alone, or "link lost since …: <cause>". */
+export function busDownText(down: BusDown, words: BusWords = ENGLISH_BUS_WORDS): string {
+  const text = words.cause(down.reason);
+  return down.lostSince === undefined ? words.notOpened(text) : words.lost(down.lostSince, text);
+}
+
 /** The whole status text of a bus (for the log); busStatus() shortens it for the node. */
 export function busStatusText(bus: BusView, words: BusWords = ENGLISH_BUS_WORDS): string {
-  const { phase, cause } = bus.linkStatus;
   if (bus.state === 'open') return words.open(bus.link.description);
   if (bus.state === 'closed') return words.closed();
-  if (!cause) return words.opening();
-  const text = words.cause(cause.reason);
-  return phase === 'lost' ? words.lost(clockTime(cause.since), text) : words.notOpened(text);
+  const down = busDownOf(bus);
+  return down ? busDownText(down, words) : words.opening();
 }
 
 export function busStatus(bus: BusView, words: BusWords = ENGLISH_BUS_WORDS): StatusView {
