@@ -36,6 +36,7 @@ describe('status texts in the runtime\'s language (a real Node-RED with lang "de
         { z: 'f1', id: 'kick', type: 'inject', x: 50, y: 100, once: true, onceDelay: 1, repeat: '', payload: '', payloadType: 'date', wires: [['poll']] },
         { z: 'f1', id: 'poll', type: 'xw-poll', x: 200, y: 100, inverters: ['inv10'], interval: 0, energyInterval: 0, shape: 'readings', valueField: 'battery_power', measurement: 'xw', wires: [[], [], ['log'], [], []] },
         { z: 'f1', id: 'log', type: 'debug', name: 'comm', x: 400, y: 100, active: true, tosidebar: false, console: true, complete: 'payload.error_msg', targetType: 'msg' },
+        { z: 'f1', id: 'peak', type: 'xw-peak-shaving', x: 200, y: 300, wires: [[]] },
         { z: 'f1', id: 'cmd', type: 'xw-command', x: 200, y: 200, inverters: ['inv10'], deadline: 1, wires: [[], [], []] },
       ],
     });
@@ -68,6 +69,11 @@ describe('status texts in the runtime\'s language (a real Node-RED with lang "de
     // no status the editor got has the English cause
     for (const [id, seen] of statuses) assert.ok(!seen.some((s) => /not found, retrying/.test(String(s.text))), `${id}: ${JSON.stringify(seen)}`);
     assert.match(nr?.output() ?? '', /\[rs485-bus:Leitung 1\] Port \/dev\/ttyNOPE nicht gefunden, neuer Versuch folgt/);
+  });
+
+  it("a node's own status is German too (xw-peak-shaving waiting for data, grey ring)", async () => {
+    await waitFor(() => statuses.has('peak'), 10000, 'a status of xw-peak-shaving');
+    assert.deepEqual(statuses.get('peak')?.at(-1), { text: 'warte auf Netzleistung und Batterie', fill: 'grey', shape: 'ring' });
   });
 
   it('msg.error_msg stays English and whole: "not sent: bus down since … — port … not found, retrying"', async () => {
