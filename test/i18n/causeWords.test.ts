@@ -132,6 +132,11 @@ describe('locale texts from codes (Node-RED\'s catalogue lookup on our locale fi
     }
   });
 
+  it("an XW unit that answers a scan with an exception: the editor's words are lib's English", async () => {
+    const xw = await translatorFor('xw-inverter', 'en-US');
+    assert.equal(xw('xw-inverter.scan.exception', { code: 2 }), 'answered with exception 2');
+  });
+
   it('a node\'s own error status is its message in en-US (the same words as before), red ring, shortened', async () => {
     for (const type of ['xw-poll', 'xw-command', 'kaco-read', 'xw-peak-shaving', 'pv-cache', 'pv-watchdog']) {
       const _ = await translatorFor(type, 'en-US');
