@@ -1,12 +1,16 @@
 import type { LinkConfig } from './link';
 import { systemScheduler, type Scheduler } from '../time/scheduler';
+import { linkReasonOf, linkReasonText, type LinkReason } from './linkReason';
 
 /** Where a bus's link stands: never opened since the bus started, open, or lost after being open. */
 export type LinkPhase = 'never-opened' | 'open' | 'lost';
 
 /** Why the link is not open, in words a user can act on, and since when (wall-clock ms, the scheduler's wallNow()). */
 export interface LinkCause {
+  /** the English text of `reason`, for logs and errors */
   message: string;
+  /** the code and parameters nodes render from their locale */
+  reason: LinkReason;
   since: number;
 }
 
@@ -48,35 +52,19 @@ export class LinkTracker {
 
   private fail(err: Error, phase: LinkPhase): LinkCause {
     this.phase = phase;
-    this.cause = { message: linkCauseText(err, this.config), since: this.cause?.since ?? this.clock.wallNow() };
+    const reason = linkReasonOf(err, this.config);
+    this.cause = { message: linkReasonText(reason), reason, since: this.cause?.since ?? this.clock.wallNow() };
     return { ...this.cause };
   }
 }
 
 /**
- * A link error as the cause a user can act on: "port /dev/ttyNOPE not found, retrying",
+ * A link error as the cause a user can act on, in English: "port /dev/ttyNOPE not found, retrying",
  * "cannot open /dev/ttyUSB0: permission denied (add the user to the dialout group)",
- * "connection refused 127.0.0.1:502". serialport reports errno only in its message
- * ("Error: Permission denied, cannot open /dev/ttyS0"), Node's net module as err.code.
+ * "connection refused 127.0.0.1:502" (the codes and their words are in linkReason.ts).
  */
 export function linkCauseText(err: Error, config: LinkConfig): string {
-  const code = (err as Error & { code?: unknown }).code;
-  const text = `${typeof code === 'string' ? code : ''} ${err.message}`;
-  if (config.kind === 'serial') {
-    const device = /cannot open (\S+?)[:,]?(?:\s|$)/.exec(err.message)?.[1] ?? config.path;
-    if (/ENOENT|no such file|no serial port matches|disappeared/i.test(text)) return `port ${config.path} not found, retrying`;
-    if (/EACCES|EPERM|permission denied|operation not permitted/i.test(text)) return `cannot open ${device}: permission denied (add the user to the dialout group)`;
-    if (/EBUSY|resource busy|cannot lock/i.test(text)) return `cannot open ${device}: in use by another program`;
-    if (/inappropriate ioctl|ENOTTY/i.test(text)) return `cannot open ${device}: not a serial port`;
-    return err.message.replace(/^Error: /, '');
-  }
-  const where = `${config.host}:${config.port}`;
-  if (/ECONNREFUSED/.test(text)) return `connection refused ${where}`;
-  if (/ENOTFOUND|EAI_AGAIN|EAI_NONAME/.test(text)) return `host ${config.host} not found`;
-  if (/EHOSTUNREACH|ENETUNREACH/.test(text)) return `host ${config.host} unreachable`;
-  if (/ETIMEDOUT|timed out/i.test(text)) return `no answer from ${where} (connect timed out)`;
-  if (/ECONNRESET|closed/i.test(text)) return `connection to ${where} lost`;
-  return err.message;
+  return linkReasonText(linkReasonOf(err, config));
 }
 
 /** Local wall-clock time of day, HH:MM:SS, as "bus down since 12:03:10" shows it. */

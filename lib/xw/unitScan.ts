@@ -11,8 +11,10 @@ import { XW_TABLE } from './registerTable';
 
 export interface FoundUnit {
   unit: number;
-  /** Device State text, or the exception that answered */
+  /** Device State text (the register table's words), or in English the exception that answered */
   state: string;
+  /** the Modbus exception code a unit answered with, for the editor to say in its language (xw-inverter.scan.exception) */
+  exception?: number;
 }
 
 export async function scanUnits(client: RegisterClient, from: number, to: number, opts: { owner: string; timeoutMs: number }): Promise<FoundUnit[]> {
@@ -30,7 +32,7 @@ export async function scanUnits(client: RegisterClient, from: number, to: number
             found.push({ unit, state: String(decodeFields([field], regs).device_state_text ?? 'no value') });
           },
           (err: unknown) => {
-            if (err instanceof ModbusException) found.push({ unit, state: `answered with exception ${err.code}` });
+            if (err instanceof ModbusException) found.push({ unit, state: `answered with exception ${err.code}`, exception: err.code });
           },
         ),
     );

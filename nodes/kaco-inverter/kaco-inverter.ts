@@ -1,12 +1,13 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { isKacoAddress } from '../../lib/kaco/commands';
+import { isKacoAddress, KACO_ADDRESS_MAX, KACO_ADDRESS_MIN } from '../../lib/kaco/commands';
 import { KacoClient } from '../../lib/kaco/kacoClient';
 import { scanAddresses } from '../../lib/kaco/addressScan';
 import type { Rs485BusConfigNode } from '../rs485-bus/busNodeApi';
 import { scanRefusal } from '../rs485-bus/downStatus';
+import { scanAnswer, type ScanReason } from '../../lib/status/scanReason';
 import { DEFAULTS, type KacoInverterConfig } from './defaults';
 import type { KacoInverterConfigNode } from './kacoInverterNodeApi';
-import { kacoBusRefusal } from './kacoBusCheck';
+import { kacoBusReason } from './kacoBusCheck';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -36,12 +37,12 @@ export = function register(RED: NodeAPI): void {
     const from = Number(req.query.from ?? 1);
     const to = Number(req.query.to ?? 32);
     if (!isKacoAddress(from) || !isKacoAddress(to) || to < from) {
-      res.status(400).json({ inverters: [], reason: 'from/to must be KACO addresses 1–32, from <= to' });
+      res.status(400).json({ inverters: [], ...scanAnswer({ code: 'badAddressRange', min: KACO_ADDRESS_MIN, max: KACO_ADDRESS_MAX }) });
       return;
     }
     const busNode = RED.nodes.getNode(String(req.query.bus ?? '')) as Rs485BusConfigNode | null;
     if (!busNode || typeof busNode.register !== 'function') {
-      res.json({ inverters: [], reason: 'deploy the bus first: the scan uses a running rs485-bus node' });
+      res.json({ inverters: [], ...scanAnswer({ code: 'notDeployed' }) });
       return;
     }
     // a stand-in user so the scan opens the bus (and closes it again if no one else uses it)
@@ -50,8 +51,12 @@ export = function register(RED: NodeAPI): void {
     let bus;
     try {
       bus = busNode.register(scanner);
-      const refusal = kacoBusRefusal(bus);
-      if (refusal) throw new Error(refusal);
+      const refusal = kacoBusReason(bus);
+      if (refusal) {
+        void busNode.deregister(scanner);
+        res.json({ inverters: [], ...scanAnswer(refusal) });
+        return;
+      }
       client = new KacoClient(bus, { owner: scanner.id, timeoutMs: SCAN_TIMEOUT_MS, manageSleep: false });
     } catch (err) {
       void busNode.deregister(scanner);
@@ -61,12 +66,10 @@ export = function register(RED: NodeAPI): void {
     scanRefusal(bus)
       .then(async (refusal) => (refusal ? { found: [], garbled: [], refusal } : { ...(await scanAddresses(client, from, to)), refusal: undefined }))
       .then(
-        (r) =>
-          res.json({
-            inverters: r.found,
-            garbled: r.garbled,
-            reason: r.refusal ?? (r.found.length ? '' : `no inverter answered at ${from}–${to} (at night KACO inverters are switched off)`),
-          }),
+        (r) => {
+          const reason: ScanReason | undefined = r.refusal ?? (r.found.length ? undefined : { code: 'noInverter', from, to });
+          res.json({ inverters: r.found, garbled: r.garbled, ...scanAnswer(reason) });
+        },
         (err: Error) => res.json({ inverters: [], reason: err.message }),
       )
       .finally(() => void busNode.deregister(scanner));

@@ -3,7 +3,7 @@ import { KacoPoller, type CycleSummary, type InverterReading, type InverterResul
 import { readingMessage, statusMessage } from '../../lib/kaco/readingMessages';
 import { KacoBoard } from '../../lib/dashboard/kacoBoard';
 import { downStatusOf } from '../rs485-bus/downStatus';
-import { failInput, type InputMessage } from '../support/nodeErrors';
+import { nodeErrors, type InputMessage } from '../support/nodeErrors';
 import { closeKacoBusGroups, openKacoBusGroups, type KacoBusGroups } from './kacoBusGroups';
 import { cycleRequestFrom, kacoReadSettings } from './kacoReadSettings';
 import type { KacoReadConfig } from './defaults';
@@ -16,6 +16,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const stop = new AbortController();
+    const errors = nodeErrors(RED, node, 'kaco-read');
     let groups: KacoBusGroups = { targets: [], busNodes: [] };
     let poller: KacoPoller | undefined;
     let setupError: Error | undefined;
@@ -49,19 +50,19 @@ export = function register(RED: NodeAPI): void {
       else node.status({ fill: 'grey', shape: 'ring', text: RED._('kaco-read.status.waiting') });
     } catch (err) {
       setupError = err instanceof Error ? err : new Error(String(err));
-      node.status({ fill: 'red', shape: 'ring', text: setupError.message.slice(0, 60) });
+      node.status(errors.setupStatus(setupError));
       node.error(setupError.message);
       void closeKacoBusGroups(groups, node);
     }
 
     node.on('input', (msg, _send, done) => {
-      if (setupError || !poller) return failInput(node, done, setupError ?? new Error('not set up'));
+      if (setupError || !poller) return errors.fail(done, setupError ?? new Error('not set up'));
       let request;
       try {
         request = cycleRequestFrom(msg as InputMessage);
         poller.trigger(request).then(() => done(), (err: Error) => done(err));
       } catch (err) {
-        failInput(node, done, err);
+        errors.fail(done, err);
       }
     });
 

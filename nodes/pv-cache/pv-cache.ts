@@ -5,7 +5,7 @@ import { parseCacheQuery } from '../../lib/cache/cacheQuery';
 import { resendFormFor, type DownstreamNode } from '../../lib/cache/resendForm';
 import { StoreAndForward } from '../../lib/cache/storeAndForward';
 import { cacheSystemFields, SYSTEM_MEASUREMENT } from '../../lib/cache/systemFields';
-import { failInput, type InputMessage } from '../support/nodeErrors';
+import { nodeErrors, type InputMessage } from '../support/nodeErrors';
 import { batchModeFrom, cacheSettingsFrom, statsIntervalFrom } from './cacheConfig';
 import type { PvCacheConfig } from './defaults';
 
@@ -19,6 +19,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const label = config.name || node.id;
+    const errors = nodeErrors(RED, node, 'pv-cache');
     let statusDirty = true;
     let errorShownAt = Number.NEGATIVE_INFINITY;
 
@@ -76,7 +77,7 @@ export = function register(RED: NodeAPI): void {
     const fail = (done: (err?: Error) => void, err: unknown): void => {
       errorShownAt = Date.now();
       statusDirty = true;
-      failInput(node, done, err);
+      errors.fail(done, err);
     };
 
     node.on('input', (msg: NodeMessage, send: (m: Out) => void, done: (err?: Error) => void) => {

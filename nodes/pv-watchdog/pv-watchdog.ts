@@ -5,7 +5,8 @@ import type { RebootReason } from '../../lib/watchdog/rebootReason';
 import { ReasonStore } from '../../lib/watchdog/reasonStore';
 import { readSystemFields, statsPoints } from '../../lib/watchdog/systemStats';
 import { Watchdog } from '../../lib/watchdog/watchdog';
-import { failInput, type InputMessage } from '../support/nodeErrors';
+import { shortStatusText } from '../../lib/status/statusText';
+import { nodeErrors, type InputMessage } from '../support/nodeErrors';
 import type { PvWatchdogConfig } from './defaults';
 import { watchedBusFinder } from './watchedBus';
 import { watchdogSettingsFrom } from './watchdogSettings';
@@ -23,6 +24,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const _ = (key: string, subs?: Record<string, string | number>): string => RED._(key, subs);
+    const errors = nodeErrors(RED, node, 'pv-watchdog');
     let watchdog: Watchdog | undefined;
     let configError: Error | undefined;
     let statsTimer: NodeJS.Timeout | undefined;
@@ -76,7 +78,7 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       configError = err as Error;
       node.error(`${_('pv-watchdog.error.config')}: ${configError.message}`);
-      node.status({ fill: 'red', shape: 'ring', text: `${_('pv-watchdog.status.configError')}: ${configError.message}`.slice(0, 60) });
+      node.status({ fill: 'red', shape: 'ring', text: shortStatusText(_('pv-watchdog.status.configError', { message: configError.message })) });
     }
 
     // The reason recorded before the last reboot: sent once, then marked reported.
@@ -109,7 +111,7 @@ export = function register(RED: NodeAPI): void {
     if (watchdog) showStatus(true);
 
     node.on('input', (msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
-      if (!watchdog) return failInput(node, done, new ConfigError(`${_('pv-watchdog.error.config')}: ${configError?.message ?? ''}`));
+      if (!watchdog) return errors.fail(done, new ConfigError(`${_('pv-watchdog.error.config')}: ${configError?.message ?? ''}`));
       const m = msg as InputMessage;
       watchdog.feed(m.topic, m.payload).then(
         () => {
@@ -118,7 +120,7 @@ export = function register(RED: NodeAPI): void {
         },
         (err: unknown) => {
           errorShownAt = performance.now();
-          failInput(node, done, err);
+          errors.fail(done, err);
         },
       );
     });

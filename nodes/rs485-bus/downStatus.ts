@@ -1,7 +1,8 @@
 import type { NodeStatus } from 'node-red';
 import type { Bus } from '../../lib/bus/bus';
 import { linkSettled } from '../../lib/bus/linkCause';
-import { busStatusText } from '../../lib/status/busStatus';
+import { busDownOf } from '../../lib/status/busStatus';
+import type { ScanReason } from '../../lib/status/scanReason';
 import type { Rs485BusConfigNode } from './busNodeApi';
 
 /**
@@ -24,8 +25,8 @@ const SCAN_SETTLE_MS = 2000;
  * found within the first open attempt (at most 2 s), or undefined when the link is open (or
  * still connecting: then the scan runs and its own timeouts tell).
  */
-export async function scanRefusal(bus: Bus): Promise<string | undefined> {
+export async function scanRefusal(bus: Bus): Promise<ScanReason | undefined> {
   await linkSettled(bus, SCAN_SETTLE_MS);
-  const cause = bus.linkStatus.cause;
-  return bus.state !== 'open' && cause ? `cannot scan: ${busStatusText(bus)}` : undefined;
+  const down = busDownOf(bus);
+  return down ? { code: 'busDown', bus: down } : undefined;
 }

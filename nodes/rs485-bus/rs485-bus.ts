@@ -2,7 +2,8 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Bus } from '../../lib/bus/bus';
 import { acquireBus, releaseBus } from '../../lib/bus/busRegistry';
 import { listSerialPorts } from '../../lib/bus/portList';
-import { busStatus, busStatusText, type BusWords } from '../../lib/status/busStatus';
+import { busStatus, busStatusText } from '../../lib/status/busStatus';
+import { busWordsFrom } from './busWords';
 import { busSettingsFrom } from './busConfig';
 import type { Rs485BusConfig } from './defaults';
 import type { Rs485BusConfigNode } from './busNodeApi';
@@ -14,13 +15,7 @@ export = function register(RED: NodeAPI): void {
     const users = new Map<string, Node>();
     let bus: Bus | undefined;
 
-    const words: BusWords = {
-      open: (link) => RED._('rs485-bus.status.open', { link }),
-      opening: () => RED._('rs485-bus.status.opening'),
-      notOpened: (cause) => RED._('rs485-bus.status.notOpened', { cause }),
-      lost: (since, cause) => RED._('rs485-bus.status.lost', { since, cause }),
-      closed: () => RED._('rs485-bus.status.closed'),
-    };
+    const words = busWordsFrom((key, subs) => RED._(key, subs));
     // every user shows the bus's real state; the whole text goes to the log, the status is shortened
     const onState = (): void => {
       if (!bus) return;

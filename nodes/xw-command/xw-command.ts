@@ -10,7 +10,7 @@ import { commandReport, VerifiedWriter, type UnitReport } from '../../lib/xw/ver
 import { commandBoardMessage, commandSummary, refusalBoardMessage } from '../../lib/dashboard/commandBoard';
 import { controlDocumentOf, refusalUpdate, reportUpdate, takenUpdate, type ControlDocument } from '../../lib/mongo/controlDocument';
 import { downStatusOf } from '../rs485-bus/downStatus';
-import { failInput, type InputMessage } from '../support/nodeErrors';
+import { nodeErrors, type InputMessage } from '../support/nodeErrors';
 import { closeBusGroups, openBusGroups, type XwBusGroup } from '../support/xwUnitGroups';
 import { DEFAULTS, type XwCommandConfig } from './defaults';
 
@@ -19,6 +19,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const c = { ...DEFAULTS, ...config };
+    const errors = nodeErrors(RED, node, 'xw-command');
     let groups: XwBusGroup[] = [];
     let table: ControlCodeTable = new Map();
     let setupError: Error | undefined;
@@ -31,11 +32,11 @@ export = function register(RED: NodeAPI): void {
       groups = openBusGroups(RED, node, c.inverters);
     } catch (err) {
       setupError = err instanceof Error ? err : new Error(String(err));
-      node.status({ fill: 'red', shape: 'ring', text: setupError.message.slice(0, 60) });
+      node.status(errors.setupStatus(setupError));
     }
 
     node.on('input', (msg: InputMessage, send, done) => {
-      if (setupError) return failInput(node, done, setupError);
+      if (setupError) return errors.fail(done, setupError);
       let command;
       let perBus: { group: XwBusGroup; targets: XwBusGroup['targets'] }[];
       // output 3: a control document from mongodb in is marked taken, then gets its outcome
@@ -48,7 +49,7 @@ export = function register(RED: NodeAPI): void {
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         send([null, refusalBoardMessage(reason, topic), doc ? refusalUpdate(doc, reason, new Date()) : null] as unknown as Parameters<typeof send>[0]);
-        return failInput(node, done, err);
+        return errors.fail(done, err);
       }
       if (doc) send([null, null, takenUpdate(doc, new Date())] as unknown as Parameters<typeof send>[0]);
       const startedAt = Date.now();
@@ -87,7 +88,7 @@ export = function register(RED: NodeAPI): void {
           const failed = units.filter((u) => !u.ok).map((u) => `${u.name} (unit ${u.unit}): ${u.reason}`);
           done(new Error(`${command} failed on ${failed.length} of ${units.length} unit(s): ${failed.join('; ')}`));
         },
-        (err: unknown) => failInput(node, done, err),
+        (err: unknown) => errors.fail(done, err),
       );
       inFlight.add(run);
       void run.finally(() => inFlight.delete(run));

@@ -4,6 +4,7 @@ import { checkUnitAddress } from '../../lib/xw/commandInput';
 import { scanUnits } from '../../lib/xw/unitScan';
 import type { Rs485BusConfigNode } from '../rs485-bus/busNodeApi';
 import { scanRefusal } from '../rs485-bus/downStatus';
+import { scanAnswer } from '../../lib/status/scanReason';
 import { DEFAULTS, type XwInverterConfig } from './defaults';
 import type { XwInverterConfigNode } from './inverterNodeApi';
 
@@ -31,12 +32,12 @@ export = function register(RED: NodeAPI): void {
     const from = Number(req.query.from ?? 10);
     const to = Number(req.query.to ?? 29);
     if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to > 247 || to < from || to - from > 60) {
-      res.status(400).json({ units: [], reason: 'from/to must be unit addresses 1–247, at most 60 apart' });
+      res.status(400).json({ units: [], ...scanAnswer({ code: 'badUnitRange', min: 1, max: 247, maxSpan: 60 }) });
       return;
     }
     const busNode = RED.nodes.getNode(String(req.query.bus ?? '')) as Rs485BusConfigNode | null;
     if (!busNode || typeof busNode.register !== 'function') {
-      res.json({ units: [], reason: 'deploy the bus first: the scan uses a running rs485-bus node' });
+      res.json({ units: [], ...scanAnswer({ code: 'notDeployed' }) });
       return;
     }
     // a stand-in user so the scan opens the bus (and closes it again if no one else uses it)
@@ -50,9 +51,9 @@ export = function register(RED: NodeAPI): void {
     }
     const open = bus;
     scanRefusal(open)
-      .then(async (refusal) => (refusal ? { units: [], reason: refusal } : { units: await scanUnits(modbusClientFor(open), from, to, { owner: scanner.id, timeoutMs: SCAN_TIMEOUT_MS }) }))
+      .then(async (refusal) => (refusal ? { units: [], refusal } : { units: await scanUnits(modbusClientFor(open), from, to, { owner: scanner.id, timeoutMs: SCAN_TIMEOUT_MS }) }))
       .then(
-        ({ units, reason }) => res.json({ units, reason: reason ?? (units.length ? '' : `no unit answered at ${from}–${to}`) }),
+        ({ units, refusal }) => res.json({ units, ...scanAnswer(refusal ?? (units.length ? undefined : { code: 'noUnit', from, to })) }),
         (err: Error) => res.json({ units: [], reason: err.message }),
       )
       .finally(() => void busNode.deregister(scanner));

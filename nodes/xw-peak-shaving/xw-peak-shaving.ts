@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ConfigError } from '../../lib/bus/errors';
 import { peakSettings } from '../../lib/peak/peakSettings';
 import { PeakShaver, type PeakDecision } from '../../lib/peak/peakShaver';
-import { failInput, type InputMessage } from '../support/nodeErrors';
+import { nodeErrors, type InputMessage } from '../support/nodeErrors';
 import { DEFAULTS, type XwPeakShavingConfig } from './defaults';
 
 const ACTIVE = new Set(['peak', 'peakOver', 'lowLoad', 'charged', 'chargePeak', 'batteryLow', 'outsideWindow', 'holding']);
@@ -12,6 +12,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const c = { ...DEFAULTS, ...config };
+    const errors = nodeErrors(RED, node, 'xw-peak-shaving');
     let shaver: PeakShaver | undefined;
     let setupError: Error | undefined;
     let staleTimer: NodeJS.Timeout | undefined;
@@ -23,7 +24,7 @@ export = function register(RED: NodeAPI): void {
       node.status({ fill: 'grey', shape: 'ring', text: RED._('xw-peak-shaving.status.noData') });
     } catch (err) {
       setupError = err instanceof Error ? err : new Error(String(err));
-      node.status({ fill: 'red', shape: 'ring', text: setupError.message.slice(0, 60) });
+      node.status(errors.setupStatus(setupError));
     }
 
     const show = (d: PeakDecision): void => {
@@ -33,12 +34,12 @@ export = function register(RED: NodeAPI): void {
     };
 
     node.on('input', (msg: InputMessage, send, done) => {
-      if (setupError || !shaver) return failInput(node, done, setupError ?? new Error('not set up'));
+      if (setupError || !shaver) return errors.fail(done, setupError ?? new Error('not set up'));
       const p = msg.payload;
       if (typeof p === 'number' && Number.isFinite(p)) shaver.gridPower(p);
       else if (p && typeof p === 'object' && !Array.isArray(p) && 'units_ok' in p) shaver.summary(p as Record<string, unknown>);
       else if (p && typeof p === 'object' && !Array.isArray(p) && ('standby' in p || 'operating_mode' in p)) shaver.unit(String(msg.topic ?? ''), p as Record<string, unknown>);
-      else return failInput(node, done, new ConfigError(`msg.payload must be grid power in W (a number), xw-poll's summary (readings shape) or a unit's readings; got ${JSON.stringify(p)?.slice(0, 80) ?? String(p)}`));
+      else return errors.fail(done, new ConfigError(`msg.payload must be grid power in W (a number), xw-poll's summary (readings shape) or a unit's readings; got ${JSON.stringify(p)?.slice(0, 80) ?? String(p)}`));
       const d = shaver.decide();
       show(d);
       for (const command of d.commands) send({ payload: command, topic: 'peak shaving', reason: d.why, mode: d.mode, grid_power: d.grid, load_power: d.load, battery: d.battery });

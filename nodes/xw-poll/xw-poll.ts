@@ -9,7 +9,7 @@ import { splitMemoryFor } from '../../lib/xw/unitSplits';
 import { XwPoller, type UnitPoll } from '../../lib/xw/xwPoller';
 import { chartMessages, XwBoard } from '../../lib/dashboard/xwBoard';
 import { downStatusOf } from '../rs485-bus/downStatus';
-import { failInput } from '../support/nodeErrors';
+import { nodeErrors } from '../support/nodeErrors';
 import { closeBusGroups, openBusGroups, type XwBusGroup } from '../support/xwUnitGroups';
 import { DEFAULTS, SHAPES, type PayloadShape, type XwPollConfig } from './defaults';
 import { readingsMessage, statusMessage, summaryMessage, type ShapeSettings } from './pollMessages';
@@ -21,6 +21,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const c = { ...DEFAULTS, ...config };
+    const errors = nodeErrors(RED, node, 'xw-poll');
     let groups: XwBusGroup[] = [];
     let pollers: { group: XwBusGroup; poller: XwPoller }[] = [];
     let setupError: Error | undefined;
@@ -63,7 +64,7 @@ export = function register(RED: NodeAPI): void {
       }));
     } catch (err) {
       setupError = err instanceof Error ? err : new Error(String(err));
-      node.status({ fill: 'red', shape: 'ring', text: setupError.message.slice(0, 60) });
+      node.status(errors.setupStatus(setupError));
     }
 
     const cycle = async (): Promise<void> => {
@@ -98,7 +99,7 @@ export = function register(RED: NodeAPI): void {
       }
       running = cycle()
         .catch((err: Error) => {
-          node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) });
+          node.status(errors.errorStatus(err));
           node.error(err);
         })
         .finally(() => {
@@ -134,7 +135,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (_msg, _send, done) => {
-      if (setupError) return failInput(node, done, setupError);
+      if (setupError) return errors.fail(done, setupError);
       trigger().then(() => done(), done);
     });
 

@@ -88,7 +88,12 @@ describe('nodes on a bus that is down show its cause', function () {
   it('an XW scan on a missing port says so, not "no unit answered"', async () => {
     await helper.load(XW_NODES, [missingBus] as never);
     const res = await helper.request().get('/xw-inverter/scan').query({ bus: 'bus1' }).expect(200);
-    assert.deepEqual(res.body, { units: [], reason: 'cannot scan: port /dev/ttyNOPE not found, retrying' });
+    assert.deepEqual(res.body, {
+      units: [],
+      reason: 'cannot scan: port /dev/ttyNOPE not found, retrying',
+      // the same as a code, for the editor to say in its language
+      why: { code: 'busDown', bus: { reason: { code: 'notFound', path: '/dev/ttyNOPE' } } },
+    });
   });
 
   it('a KACO scan and kaco-read on a refused server say "connection refused"', async () => {

@@ -74,7 +74,7 @@ describe('bus link state and its cause', function () {
       assert.deepEqual(t.status, { phase: 'open' });
       now += 5000;
       t.lost(new Error('connection to 127.0.0.1:502 closed'));
-      assert.deepEqual(t.status, { phase: 'lost', cause: { message: 'connection to 127.0.0.1:502 lost', since: now } });
+      assert.deepEqual(t.status, { phase: 'lost', cause: { message: 'connection to 127.0.0.1:502 lost', reason: { code: 'connectionLost', where: '127.0.0.1:502' }, since: now } });
       t.openFailed(new Error('connect ECONNREFUSED 127.0.0.1:502'));
       assert.equal(t.status.phase, 'lost', 'still lost while reopening fails');
       assert.equal(t.status.cause?.message, 'connection refused 127.0.0.1:502');

@@ -22,6 +22,8 @@ export interface NodeRedOptions {
   /** reuse a user directory (a restart) */
   userDir?: string;
   env?: Record<string, string>;
+  /** the log line that says the flows run, in the runtime's language (settings.lang) */
+  started?: RegExp;
 }
 
 export interface NodeRedProcess {
@@ -94,7 +96,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
   const started = new Promise<void>((resolve, reject) => {
     const until = Date.now() + 120000;
     const tick = (): void => {
-      if (/Started flows/.test(out)) return resolve();
+      if ((options.started ?? /Started flows/).test(out)) return resolve();
       if (child.exitCode !== null) return reject(new Error(`Node-RED exited (${child.exitCode}):\n${out}`));
       if (Date.now() > until) return reject(new Error(`Node-RED did not start in 120 s:\n${out}`));
       setTimeout(tick, 100);
