@@ -31,3 +31,22 @@ export const systemScheduler: Scheduler = {
   clearTimeout: (handle) => clearTimeout(handle as unknown as NodeJS.Timeout | undefined),
   delay: (ms, signal) => preciseDelay(ms, signal),
 };
+
+/**
+ * `delay` for a scheduler whose timers are its own (virtual or jumping time): resolves when its
+ * timer fires, or at once when `signal` aborts (the timer is then cleared).
+ */
+export function timerDelay(scheduler: Pick<Scheduler, 'setTimeout' | 'clearTimeout'>, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = (): void => {
+      scheduler.clearTimeout(handle);
+      resolve();
+    };
+    const handle = scheduler.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,4 +1,4 @@
-import type { Scheduler, TimerHandle } from './scheduler';
+import { timerDelay, type Scheduler, type TimerHandle } from './scheduler';
 
 interface Due {
   at: number;
@@ -53,18 +53,7 @@ export class VirtualScheduler implements Scheduler {
   }
 
   delay(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const onAbort = (): void => {
-        this.clearTimeout(handle);
-        resolve();
-      };
-      const handle = this.setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return timerDelay(this, ms, signal);
   }
 
   /** timers still to fire */

@@ -1,4 +1,4 @@
-import type { Scheduler, TimerHandle } from '../../lib/time/scheduler';
+import { timerDelay, type Scheduler, type TimerHandle } from '../../lib/time/scheduler';
 
 interface Timer {
   at: number;
@@ -45,18 +45,7 @@ export class JumpScheduler implements Scheduler {
   }
 
   delay(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const onAbort = (): void => {
-        this.clearTimeout(handle);
-        resolve();
-      };
-      const handle = this.setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return timerDelay(this, ms, signal);
   }
 
   /** Jumps to the earliest timer and fires it; false when none is set. */
