@@ -1,4 +1,5 @@
-import { systemScheduler, type Scheduler, type TimerHandle } from '../time/scheduler';
+import { systemScheduler, type Scheduler } from '../time/scheduler';
+import { CycleRunner } from '../poll/cycleRunner';
 import { ConfigError, TransportError } from '../bus/errors';
 import { Priority } from '../bus/priority';
 import { isKacoAddress } from './commands';
@@ -86,11 +87,6 @@ export interface PollerOptions {
   scheduler?: Scheduler;
 }
 
-interface WaitingCycle {
-  request: CycleRequest;
-  promise: Promise<CycleSummary>;
-}
-
 /** KACO's note: a logger's poll cycle must not be shorter than 1 s. */
 export const MIN_CYCLE_MS = 1000;
 
@@ -105,12 +101,7 @@ export const MIN_CYCLE_MS = 1000;
 export class KacoPoller {
   private readonly scheduler: Scheduler;
   private readonly targets: PollTarget[];
-  private cycleCount = 0;
-  private running: Promise<CycleSummary> | undefined;
-  private waiting: WaitingCycle | undefined;
-  private timer: TimerHandle | undefined;
-  private lastStart = -Infinity;
-  private stopped = false;
+  private readonly runner: CycleRunner<CycleRequest, CycleSummary>;
   readonly support: CommandSupport;
 
   constructor(private readonly options: PollerOptions) {
@@ -131,76 +122,35 @@ export class KacoPoller {
     this.targets = options.targets;
     // the policy is the inverter's: whichever node reads it, it falls asleep and is probed alike
     for (const t of options.targets) if (t.sleep) t.client.setSleepPolicy(t.address, t.sleep);
+    this.runner = new CycleRunner({ intervalMs: options.intervalMs, minGapMs: MIN_CYCLE_MS, scheduler: this.scheduler, everything: {}, merge: mergeRequests, run: (r, n) => this.runCycle(r, n), what: 'KACO reader' });
+  }
+
+  private get stopped(): boolean {
+    return this.runner.stopped;
   }
 
   /** Starts the interval (the first cycle at once). No-op with interval 0. */
   start(): void {
-    if (this.options.intervalMs > 0 && !this.stopped) void this.trigger();
+    this.runner.start();
   }
 
   /** A cycle now, or right after the running one; at most one waits, later triggers share it. */
   trigger(request: CycleRequest = {}): Promise<CycleSummary> {
-    if (this.stopped) return Promise.reject(new TransportError('cancelled', 'the KACO reader was stopped'));
-    if (request.addresses) {
+    if (request.addresses && !this.stopped) {
       const known = new Set(this.targets.map((t) => t.address));
       const unknown = request.addresses.filter((a) => !known.has(a));
       if (unknown.length > 0) throw new ConfigError(`address ${unknown.join(', ')} is not among the inverters this node reads (${[...known].join(', ')})`);
     }
-    if (this.waiting) {
-      this.waiting.request = mergeRequests(this.waiting.request, request);
-      return this.waiting.promise;
-    }
-    const entry: WaitingCycle = { request, promise: undefined as unknown as Promise<CycleSummary> };
-    this.waiting = entry; // before the cycle starts: a trigger meanwhile must join this one
-    entry.promise = this.startWhenFree(entry);
-    return entry.promise;
-  }
-
-  private async startWhenFree(entry: WaitingCycle): Promise<CycleSummary> {
-    if (this.running) await this.running.catch(() => undefined);
-    const gap = this.lastStart + MIN_CYCLE_MS - this.scheduler.now();
-    if (gap > 0) await this.sleep(gap);
-    if (this.waiting === entry) this.waiting = undefined;
-    if (this.stopped) throw new TransportError('cancelled', 'the KACO reader was stopped');
-    const cycle = this.runCycle(entry.request);
-    this.running = cycle;
-    try {
-      return await cycle;
-    } finally {
-      if (this.running === cycle) this.running = undefined;
-    }
+    return this.runner.trigger(request);
   }
 
   /** No new cycle starts; resolves when the request on the wire (if any) has ended. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.scheduler.clearTimeout(this.timer);
-    this.wakeSleeper?.();
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
-  private wakeSleeper: (() => void) | undefined;
-
-  /** The wait that keeps cycles 1 s apart; stop() ends it early. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const handle = this.scheduler.setTimeout(() => {
-        this.wakeSleeper = undefined;
-        resolve();
-      }, ms);
-      this.wakeSleeper = () => {
-        this.scheduler.clearTimeout(handle);
-        this.wakeSleeper = undefined;
-        resolve();
-      };
-    });
-  }
-
-  private async runCycle(request: CycleRequest): Promise<CycleSummary> {
-    this.cycleCount += 1;
-    const cycle = this.cycleCount;
+  private async runCycle(request: CycleRequest, cycle: number): Promise<CycleSummary> {
     const start = this.scheduler.now();
-    this.lastStart = start;
     const startedAt = this.scheduler.wallNow();
     const every = this.options.yieldEvery;
     const withYield = request.readYield ?? (every > 0 && (cycle - 1) % every === 0);
@@ -233,22 +183,8 @@ export class KacoPoller {
       asleep: results.filter((r) => r.status === 'asleep').length,
       withYield,
     };
-    if (!this.stopped) {
-      this.options.onCycle(summary);
-      this.scheduleNext(start);
-    }
+    if (!this.stopped) this.options.onCycle(summary);
     return summary;
-  }
-
-  private scheduleNext(lastStart: number): void {
-    const interval = this.options.intervalMs;
-    if (interval <= 0 || this.stopped) return;
-    this.scheduler.clearTimeout(this.timer);
-    const wait = Math.max(0, lastStart + interval - this.scheduler.now());
-    this.timer = this.scheduler.setTimeout(() => {
-      this.timer = undefined;
-      void this.trigger().catch(() => undefined);
-    }, wait);
   }
 
   private async readOne(target: PollTarget, withYield: boolean): Promise<InverterResult & { busFailure?: boolean }> {

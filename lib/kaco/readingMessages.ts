@@ -4,22 +4,16 @@
  * communication status (output 2), shaped for the nodes users already have. Every shape that can
  * reach InfluxDB carries the tags on every point.
  *
- * payloadShape:
- * - 'fields'   payload = [{ field: value, … }, tags]: influxdb out writes the fields with the tags
- *              (its `[fields, tags]` form); the point's time is when InfluxDB receives it.
- * - 'influx'   payload = [{ …fields, time: Date }, tags]: influxdb out with the read time.
- * - 'batch'    payload = [{ measurement, fields, tags, timestamp: Date }]: influxdb batch.
- * - 'document' payload = { time: Date, measurement, address, name, tags, …fields }: mongodb out
- *              (influxdb out cannot take tags from it: choose fields, influx or batch there).
+ * The payload shapes are lib/poll/messageShapes.ts's.
  * Every message also carries msg.topic, msg.measurement, msg.tags, msg.timestamp (ms),
  * msg.address and msg.part ('measurements' | 'yield'; 'status' on output 2).
  */
+import { PAYLOAD_SHAPES, shapeMessage, type PayloadShape } from '../poll/messageShapes';
 import type { FieldValues } from './frames';
 import type { InverterReading, InverterResult, ReadingPart } from './kacoPoller';
 import { asPvLoggerType, PV_LOGGER_AS_SENT, PV_LOGGER_COMMUNICATION, PV_LOGGER_FIELD_NAMES, PV_LOGGER_MEASUREMENT } from './pvLoggerNames';
 
-export const PAYLOAD_SHAPES = ['fields', 'influx', 'batch', 'document'] as const;
-export type PayloadShape = (typeof PAYLOAD_SHAPES)[number];
+export { PAYLOAD_SHAPES, type PayloadShape };
 
 export interface MessageOptions {
   shape: PayloadShape;
@@ -94,21 +88,6 @@ interface PointInfo {
 }
 
 function shape(fields: FieldValues, p: PointInfo, payloadShape: PayloadShape): OutMessage {
-  const time = new Date(p.at);
-  let payload: unknown;
-  switch (payloadShape) {
-    case 'fields':
-      payload = [fields, p.tags];
-      break;
-    case 'influx':
-      payload = [{ ...fields, time }, p.tags];
-      break;
-    case 'batch':
-      payload = [{ measurement: p.measurement, fields, tags: p.tags, timestamp: time }];
-      break;
-    case 'document':
-      payload = { time, measurement: p.measurement, address: p.address, name: p.name, tags: p.tags, ...fields };
-      break;
-  }
-  return { payload, topic: p.topic, measurement: p.measurement, tags: p.tags, timestamp: p.at, address: p.address, part: p.part };
+  const shaped = shapeMessage(fields, { measurement: p.measurement, tags: p.tags, at: p.at, topic: p.topic, identity: { address: p.address, name: p.name } }, payloadShape);
+  return { ...shaped, address: p.address, part: p.part };
 }

@@ -1,7 +1,7 @@
 import { busDownText, type BusDown } from './busStatus';
 
 /**
- * Why an editor's scan (xw-inverter, kaco-inverter) found nothing or could not run, as a code and
+ * Why an editor's scan (xw-inverter, kaco-inverter, sma-inverter) found nothing or could not run, as a code and
  * its parameters. The scan endpoints answer with both: `reason`, the English of SCAN_REASON_ENGLISH
  * (whole, as errors are), and `why`, this object, for the editor to say in its language from the
  * node's locale (<type>.scan.why.<code>; a bus's cause from rs485-bus.cause.<code>).
@@ -12,6 +12,8 @@ export type ScanReason =
   /** every address timed out */
   | { code: 'noUnit'; from: number; to: number }
   | { code: 'noInverter'; from: number; to: number }
+  /** no SMA Data1 device answered the network discovery */
+  | { code: 'noSmaDevice' }
   /** the bus id names no running rs485-bus node */
   | { code: 'notDeployed' }
   | { code: 'badUnitRange'; min: number; max: number; maxSpan: number }
@@ -26,6 +28,7 @@ export const SCAN_REASON_ENGLISH: English = {
   busDown: (r) => `cannot scan: ${busDownText(r.bus)}`,
   noUnit: (r) => `no unit answered at ${r.from}–${r.to}`,
   noInverter: (r) => `no inverter answered at ${r.from}–${r.to} (at night KACO inverters are switched off)`,
+  noSmaDevice: () => 'no SMA device answered the discovery (at night SMA inverters switch their communication off)',
   notDeployed: () => 'deploy the bus first: the scan uses a running rs485-bus node',
   badUnitRange: (r) => `from/to must be unit addresses ${r.min}–${r.max}, at most ${r.maxSpan} apart`,
   badAddressRange: (r) => `from/to must be KACO addresses ${r.min}–${r.max}, from <= to`,

@@ -33,7 +33,7 @@ export function openKacoBusGroups(RED: NodeAPI, user: Node, ids: unknown, option
     for (const { inverter, busNode } of resolved) {
       let client = clients.get(busNode);
       if (!client) {
-        const bus = busNode.register(user);
+        const bus = busNode.register(user, 'kaco');
         clients.set(busNode, undefined as unknown as KacoClient); // registered: released on failure below
         const refusal = kacoBusRefusal(bus);
         if (refusal) throw new ConfigError(refusal);

@@ -7,6 +7,7 @@ import { ConfigError } from '../../lib/bus/errors';
 import { isKacoAddress } from '../../lib/kaco/commands';
 import type { KacoClientOptions } from '../../lib/kaco/kacoClient';
 import type { CycleRequest } from '../../lib/kaco/kacoPoller';
+import { parseTagsSetting } from '../../lib/poll/tagsSetting';
 import { PAYLOAD_SHAPES, type MessageOptions, type PayloadShape } from '../../lib/kaco/readingMessages';
 import { DEFAULTS, type KacoReadConfig } from './defaults';
 
@@ -42,23 +43,7 @@ export function kacoReadSettings(raw: Partial<KacoReadConfig>): KacoReadSettings
 }
 
 /** `{"host": "pv-strass", "region": "europe"}` (the old logger's `tags:`), values as texts. */
-export function parseTags(text: unknown): Record<string, string> {
-  const example = 'e.g. {"host": "pv-strass", "region": "europe"}';
-  let value: unknown;
-  try {
-    value = typeof text === 'string' ? JSON.parse(text || '{}') : text;
-  } catch (err) {
-    throw new ConfigError(`tags are not valid JSON (${(err as Error).message}): ${example}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`tags must be a JSON object of names to texts, ${example}`);
-  const tags: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (!k.trim()) throw new ConfigError('a tag name is empty');
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new ConfigError(`tag ${k} must be a text or a number, got ${JSON.stringify(v)}`);
-    tags[k] = String(v);
-  }
-  return tags;
-}
+export const parseTags = (text: unknown): Record<string, string> => parseTagsSetting(text);
 
 /**
  * The input message: any message starts a cycle. Optional `msg.addresses` (array of the

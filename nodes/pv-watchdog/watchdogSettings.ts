@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../../lib/bus/errors';
 import { parseChecks, type CheckConfig } from '../../lib/watchdog/checkConfig';
 import { splitCommandLine } from '../../lib/watchdog/commandLine';
+import { parseTagsSetting } from '../../lib/poll/tagsSetting';
 import type { RebootPolicy } from '../../lib/watchdog/rebootPolicy';
 import type { Tags } from '../../lib/watchdog/systemStats';
 import { DEFAULTS, type PvWatchdogConfig } from './defaults';
@@ -54,18 +55,5 @@ export function watchdogSettingsFrom(config: Partial<Record<keyof PvWatchdogConf
 
 /** Tags of the statistics points: a JSON object of text (numbers are turned into text). */
 function parseTags(raw: unknown): Tags {
-  const text = typeof raw === 'string' && raw.trim() !== '' ? raw : DEFAULTS.tags;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`tags must be a JSON object such as {"pv-location": "roof"}: ${(err as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError('tags must be a JSON object such as {"pv-location": "roof"}');
-  const tags: Tags = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string' && typeof v !== 'number') throw new ConfigError(`tag ${k} must be text, got ${JSON.stringify(v)}`);
-    tags[k] = String(v);
-  }
-  return tags;
+  return parseTagsSetting(typeof raw === 'string' && raw.trim() !== '' ? raw : DEFAULTS.tags, '{"pv-location": "roof"}');
 }

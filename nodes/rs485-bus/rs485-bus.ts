@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Bus } from '../../lib/bus/bus';
 import { acquireBus, releaseBus } from '../../lib/bus/busRegistry';
+import { claimLine, releaseLine, type LineProtocol } from '../../lib/bus/lineSpeed';
 import { listSerialPorts } from '../../lib/bus/portList';
 import { busStatus, busStatusText } from '../../lib/status/busStatus';
 import { busWordsFrom } from './busWords';
@@ -25,11 +26,19 @@ export = function register(RED: NodeAPI): void {
     };
     node.downStatus = () => (bus && bus.state !== 'open' ? busStatus(bus, words) : undefined);
 
-    node.register = (user: Node): Bus => {
+    node.register = (user: Node, protocol?: LineProtocol): Bus => {
       if (!bus) {
         const settings = busSettingsFrom(config);
         bus = acquireBus(settings, node.id, { log: (m) => node.debug(m) }, `rs485-bus ${config.name ? `"${config.name}" (${node.id})` : node.id}`);
         bus.on('state', onState);
+      }
+      if (protocol) {
+        try {
+          claimLine(bus, user.id, protocol, `${user.type} ${user.name ? `"${user.name}"` : user.id}`);
+        } catch (err) {
+          if (users.size === 0) void node.deregister(user);
+          throw err;
+        }
       }
       users.set(user.id, user);
       user.status(busStatus(bus, words));
@@ -38,6 +47,7 @@ export = function register(RED: NodeAPI): void {
 
     node.deregister = async (user: Node): Promise<void> => {
       users.delete(user.id);
+      if (bus) releaseLine(bus, user.id);
       if (users.size === 0 && bus) {
         const b = bus;
         bus = undefined;

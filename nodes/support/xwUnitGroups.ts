@@ -47,7 +47,7 @@ export function openBusGroups(RED: NodeAPI, user: Node, ids: unknown): XwBusGrou
     for (const { inverter, busNode } of resolved) {
       let g = groups.get(busNode);
       if (!g) {
-        const bus = busNode.register(user);
+        const bus = busNode.register(user, 'xw');
         g = { busNode, bus, label: busNode.name || bus.key, targets: [] };
         groups.set(busNode, g);
       }

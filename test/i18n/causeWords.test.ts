@@ -32,6 +32,7 @@ const SCANS: Record<ScanReason['code'], ScanReason[]> = {
   busDown: [busDown(REASONS.notFound), { code: 'busDown', bus: { reason: REASONS.refused, lostSince: '12:03:10' } }],
   noUnit: [{ code: 'noUnit', from: 10, to: 29 }],
   noInverter: [{ code: 'noInverter', from: 1, to: 32 }],
+  noSmaDevice: [{ code: 'noSmaDevice' }],
   notDeployed: [{ code: 'notDeployed' }],
   badUnitRange: [{ code: 'badUnitRange', min: 1, max: 247, maxSpan: 60 }],
   badAddressRange: [{ code: 'badAddressRange', min: 1, max: 32 }],
@@ -39,10 +40,11 @@ const SCANS: Record<ScanReason['code'], ScanReason[]> = {
 };
 /** which editor says which scan reason */
 const SCANNER: Record<ScanReason['code'], string[]> = {
-  busDown: ['xw-inverter', 'kaco-inverter'],
+  busDown: ['xw-inverter', 'kaco-inverter', 'sma-inverter'],
   noUnit: ['xw-inverter'],
   noInverter: ['kaco-inverter'],
-  notDeployed: ['xw-inverter', 'kaco-inverter'],
+  noSmaDevice: ['sma-inverter'],
+  notDeployed: ['xw-inverter', 'kaco-inverter', 'sma-inverter'],
   badUnitRange: ['xw-inverter'],
   badAddressRange: ['kaco-inverter'],
   modbusTcpBus: ['kaco-inverter'],
@@ -126,7 +128,7 @@ describe('locale texts from codes (Node-RED\'s catalogue lookup on our locale fi
       }
     }
     // and each editor's locale has no scan reason it never gets
-    for (const type of ['xw-inverter', 'kaco-inverter']) {
+    for (const type of ['xw-inverter', 'kaco-inverter', 'sma-inverter']) {
       const said = keysOf(catalogOf(type, 'en-US') ?? {}).filter((k) => k.startsWith(`${type}.scan.why.`)).map((k) => k.slice(`${type}.scan.why.`.length));
       assert.deepEqual(said.sort(), Object.keys(SCANNER).filter((c) => SCANNER[c as ScanReason['code']].includes(type)).sort(), type);
     }

@@ -7,14 +7,14 @@ import { DATA1_NETWORK } from '../../lib/sma/data1Network';
 import { Data1Source, discoverData1 } from '../../lib/sma/data1Source';
 import { encodeSmanet } from '../../lib/sma/smanetFrame';
 import { SmaData1Sim } from '../../lib/sim/smaData1Sim';
-import { BROADCAST_PAUSE_MS, FAST_TIMING, SMA_BAUD, openBus, rejection, waitFor } from './data1SimBus';
+import { BROADCAST_PAUSE_MS, CLIENT_TEST_BAUD, FAST_TIMING, openBus, rejection, waitFor } from './data1SimBus';
 
 const NOON = (): number => 11.5;
 const NIGHT = (): number => 2;
 const SERIALS = [2001000101, 2001000102, 2001000103];
-const ms = (bytes: number): number => (bytes * 10 * 1000) / SMA_BAUD;
+const ms = (bytes: number): number => (bytes * 10 * 1000) / CLIENT_TEST_BAUD;
 
-describe('SMA Data1 client over a bus at 1200 baud (pty)', function () {
+describe(`SMA Data1 client over a bus at ${CLIENT_TEST_BAUD} baud (pty; the simulator models the same line)`, function () {
   this.timeout(90000);
   let sim: SmaData1Sim;
   let bus: Bus;
@@ -28,6 +28,7 @@ describe('SMA Data1 client over a bus at 1200 baud (pty)', function () {
   before(async () => {
     // one device never given an address, two with the same one: the master must sort them out
     sim = await SmaData1Sim.start({
+      baudRate: CLIENT_TEST_BAUD,
       endpoint: { transport: 'pty' },
       devices: [
         { serial: SERIALS[0], address: 0, type: 'SB 3000' },
@@ -37,7 +38,7 @@ describe('SMA Data1 client over a bus at 1200 baud (pty)', function () {
       broadcastPauseMs: BROADCAST_PAUSE_MS,
       timeOfDay: NOON,
     });
-    bus = await openBus(sim);
+    bus = await openBus(sim, CLIENT_TEST_BAUD);
   });
 
   after(async () => {
@@ -103,7 +104,7 @@ describe('SMA Data1 client over a bus at 1200 baud (pty)', function () {
     assert.equal(sim.overlaps, 0);
   });
 
-  it('waits for the wire: a CMD_GET_DATA exchange takes at least its request and reply bytes at 1200 baud', async () => {
+  it('waits for the wire: a CMD_GET_DATA exchange takes at least its request and reply bytes at the line speed', async () => {
     const net = bus.context.get(DATA1_NETWORK);
     const device = net.devices.get(SERIALS[0]);
     const channels = net.channels.get(SERIALS[0]);
@@ -208,8 +209,8 @@ describe('SMA Data1 at night and in SunnyNet framing', function () {
   this.timeout(60000);
 
   it('night: a known device times out ("timeout"), an unknown one is not found by the discovery ("timeout")', async () => {
-    const sim = await SmaData1Sim.start({ endpoint: { transport: 'pty' }, devices: [{ serial: 77, address: 5 }], broadcastPauseMs: BROADCAST_PAUSE_MS, timeOfDay: NIGHT });
-    const bus = await openBus(sim);
+    const sim = await SmaData1Sim.start({ baudRate: CLIENT_TEST_BAUD, endpoint: { transport: 'pty' }, devices: [{ serial: 77, address: 5 }], broadcastPauseMs: BROADCAST_PAUSE_MS, timeOfDay: NIGHT });
+    const bus = await openBus(sim, CLIENT_TEST_BAUD);
     const timing = { ...FAST_TIMING, channelInfoTimeoutMs: 400, getDataTimeoutMs: 400 };
     const known = new Data1Source(bus, { owner: 'night', serial: 77, address: 5, timing });
     const unknown = new Data1Source(bus, { owner: 'night', serial: 78, timing });
@@ -234,8 +235,8 @@ describe('SMA Data1 at night and in SunnyNet framing', function () {
 
   it('dusk to dawn: asleep after 3 misses, no broadcast for it while asleep, woken by its probe with fresh values', async () => {
     let hours = 12;
-    const sim = await SmaData1Sim.start({ endpoint: { transport: 'pty' }, devices: [{ serial: 88, address: 9 }], broadcastPauseMs: BROADCAST_PAUSE_MS, timeOfDay: () => hours });
-    const bus = await openBus(sim);
+    const sim = await SmaData1Sim.start({ baudRate: CLIENT_TEST_BAUD, endpoint: { transport: 'pty' }, devices: [{ serial: 88, address: 9 }], broadcastPauseMs: BROADCAST_PAUSE_MS, timeOfDay: () => hours });
+    const bus = await openBus(sim, CLIENT_TEST_BAUD);
     const probeEveryMs = 1500;
     const s = new Data1Source(bus, { owner: 'dawn', serial: 88, address: 9, timing: { ...FAST_TIMING, getDataTimeoutMs: 400 }, probeEveryMs });
     const syncs = (): number => sim.requests.filter((r) => r.command === DATA1_COMMANDS.syncOnline.code).length;
@@ -266,8 +267,8 @@ describe('SMA Data1 at night and in SunnyNet framing', function () {
   });
 
   it('over a TCP serial server: a device at a known address is read without a discovery', async () => {
-    const sim = await SmaData1Sim.start({ endpoint: { transport: 'tcp' }, devices: [{ serial: 4242, address: 12, type: 'SB 1100' }], broadcastPauseMs: BROADCAST_PAUSE_MS, timeOfDay: NOON });
-    const bus = await openBus(sim);
+    const sim = await SmaData1Sim.start({ baudRate: CLIENT_TEST_BAUD, endpoint: { transport: 'tcp' }, devices: [{ serial: 4242, address: 12, type: 'SB 1100' }], broadcastPauseMs: BROADCAST_PAUSE_MS, timeOfDay: NOON });
+    const bus = await openBus(sim, CLIENT_TEST_BAUD);
     const s = new Data1Source(bus, { owner: 'tcp', serial: 4242, address: 12, timing: FAST_TIMING });
     try {
       const reading = await s.read();
@@ -282,8 +283,8 @@ describe('SMA Data1 at night and in SunnyNet framing', function () {
   });
 
   it('SunnyNet: an older Piggy-Back that answers SunnyNet only is found by the scan and read', async () => {
-    const sim = await SmaData1Sim.start({ endpoint: { transport: 'pty' }, devices: [{ serial: 1100500, address: 3, type: 'SWR 700', framings: ['sunnynet'] }], broadcastPauseMs: BROADCAST_PAUSE_MS, timeOfDay: NOON });
-    const bus = await openBus(sim);
+    const sim = await SmaData1Sim.start({ baudRate: CLIENT_TEST_BAUD, endpoint: { transport: 'pty' }, devices: [{ serial: 1100500, address: 3, type: 'SWR 700', framings: ['sunnynet'] }], broadcastPauseMs: BROADCAST_PAUSE_MS, timeOfDay: NOON });
+    const bus = await openBus(sim, CLIENT_TEST_BAUD);
     const s = new Data1Source(bus, { owner: 'sn', serial: 1100500, framing: 'sunnynet', timing: FAST_TIMING });
     try {
       const found = await discoverData1(bus, { timing: FAST_TIMING });
