@@ -128,11 +128,16 @@ export = function register(RED: NodeAPI): void {
   /** a stand-in user so an editor request opens the bus (and closes it again if no one else uses it) */
   const standIn = (what: string): Node => ({ id: `sma-inverter-${what}-${Date.now()}-${Math.random().toString(36).slice(2, 6)}`, type: 'sma-inverter', name: what, status: () => undefined }) as unknown as Node;
 
-  // Editor: the SMA Data1 devices on a deployed bus (the network discovery), with the address each has now.
+  // Editor: the SMA Data1 devices on a deployed bus (the network discovery in the dialog's framing, or both), with the address each has now.
   RED.httpAdmin.get('/sma-inverter/scan', RED.auth.needsPermission('sma-inverter.read'), (req, res) => {
     const busNode = RED.nodes.getNode(String(req.query.bus ?? '')) as Rs485BusConfigNode | null;
     if (!busNode || typeof busNode.register !== 'function') {
       res.json({ devices: [], ...scanAnswer({ code: 'notDeployed' }) });
+      return;
+    }
+    const framing = String(req.query.framing ?? '');
+    if (framing !== '' && framing !== 'smanet' && framing !== 'sunnynet') {
+      res.status(400).json({ devices: [], reason: `framing must be smanet or sunnynet, got ${framing}` });
       return;
     }
     const scanner = standIn('scan');
@@ -147,7 +152,7 @@ export = function register(RED: NodeAPI): void {
       return;
     }
     scanRefusal(bus)
-      .then(async (refusal) => (refusal ? { devices: [], refusal } : { devices: await discoverData1(bus, { owner: scanner.id }), refusal: undefined }))
+      .then(async (refusal) => (refusal ? { devices: [], refusal } : { devices: await discoverData1(bus, { owner: scanner.id, ...(framing ? { framings: [framing] } : {}) }), refusal: undefined }))
       .then(
         (r) => {
           const reason: ScanReason | undefined = r.refusal ?? (r.devices.length ? undefined : { code: 'noSmaDevice' });

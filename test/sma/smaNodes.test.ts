@@ -127,6 +127,17 @@ describe('sma-read in Node-RED against the SMA simulators', function () {
       assert.equal(sim.overlaps, 0);
     });
 
+    it('the editor\'s scan: the discovery finds the device with its serial, type and address; a bad framing is refused', async () => {
+      await loadSmaFlow([line(1200), { id: 'read', type: 'sma-read', inverters: [], ...READ_DEFAULTS, wires: [[], []] }]);
+      const res = await helper.request().get('/sma-inverter/scan').query({ bus: 'line', framing: 'smanet' }).expect(200);
+      assert.deepEqual(res.body, { devices: [{ address: 5, serial: SERIAL, type: 'SB 3000' }], reason: '' });
+      const bad = await helper.request().get('/sma-inverter/scan').query({ bus: 'line', framing: 'x' }).expect(400);
+      assert.match(String(bad.body.reason), /framing must be smanet or sunnynet/);
+      const missing = await helper.request().get('/sma-inverter/scan').query({ bus: 'nope' }).expect(200);
+      assert.equal(missing.body.why.code, 'notDeployed');
+      assert.equal(sim.overlaps, 0);
+    });
+
     it('a line set to 9600 baud is refused at deploy, naming the 1200 baud SMA Data1 needs; nothing is sent', async () => {
       const f = await loadSmaFlow([line(9600), data1, { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2']] }]);
       f.read.receive({} as never);
