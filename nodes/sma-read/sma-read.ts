@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { SmaPoller, type SmaCycleSummary, type SmaDeviceReading, type SmaDeviceResult } from '../../lib/sma/smaPoller';
 import { smaReadingMessage, smaStatusMessage } from '../../lib/sma/smaMessages';
+import { SmaBoard } from '../../lib/dashboard/smaBoard';
 import { nodeErrors } from '../support/nodeErrors';
 import type { SmaReadConfig } from './defaults';
 import { smaReadSettings } from './smaReadSettings';
@@ -18,6 +19,8 @@ export = function register(RED: NodeAPI): void {
     let poller: SmaPoller | undefined;
     let setupError: Error | undefined;
     type Send = Parameters<Node['send']>[0];
+    // output 3 (Dashboard 2.0): the latest of every device, kept across cycles
+    const board = new SmaBoard();
 
     const time = (ms: number): string => new Date(ms).toTimeString().slice(0, 8);
     let lastLogonRefusal = '';
@@ -26,19 +29,24 @@ export = function register(RED: NodeAPI): void {
       if (lastLogonRefusal) node.status(errors.errorStatus(new Error(lastLogonRefusal)));
       else node.status(s.error ? { fill: 'red', shape: 'ring', text } : s.asleep ? { fill: 'yellow', shape: 'ring', text } : { fill: 'green', shape: 'dot', text });
       lastLogonRefusal = '';
+      node.send([null, null, board.cycle(s, node.name || 'sma')] as unknown as Send);
     };
 
     try {
       const settings = smaReadSettings(config);
       connected = connectSmaTargets(RED, node, config.inverters);
-      const onReading = (r: SmaDeviceReading): void => node.send([smaReadingMessage(r, settings.messages), null] as unknown as Send);
+      const onReading = (r: SmaDeviceReading): void => {
+        board.reading(r);
+        node.send([smaReadingMessage(r, settings.messages), null, null] as unknown as Send);
+      };
       const onResult = (r: SmaDeviceResult): void => {
         // a refused logon is said as it is, on the status and in the log, once per cycle
         if (r.logonRefused) {
           lastLogonRefusal = `${r.name}: ${r.errorMessage}`;
           node.warn(lastLogonRefusal);
         }
-        node.send([null, smaStatusMessage(r, settings.messages)] as unknown as Send);
+        board.result(r);
+        node.send([null, smaStatusMessage(r, settings.messages), null] as unknown as Send);
       };
       poller = new SmaPoller({ targets: connected.targets, intervalMs: settings.intervalMs, onReading, onResult, onCycle });
       if (settings.intervalMs > 0) poller.start();

@@ -23,7 +23,7 @@ describe('sma-inverter: the password is a credential (real Node-RED)', function 
     const flow = [
       { id: 'tab1', type: 'tab', label: 'sma' },
       { id: 'sma1', type: 'sma-inverter', name: 'garage', transport: 'speedwire', host: '127.0.0.1', port: 9, group: 'user', sleepAfter: 3, probeInterval: 60, credentials: { password: SECRET } },
-      { id: 'read', type: 'sma-read', z: 'tab1', name: '', inverters: ['sma1'], interval: 0, shape: 'fields', measurement: 'sma', statusMeasurement: 'sma_communication', tags: '{}', wires: [[], []] },
+      { id: 'read', type: 'sma-read', z: 'tab1', name: '', inverters: ['sma1'], interval: 0, shape: 'fields', measurement: 'sma', statusMeasurement: 'sma_communication', tags: '{}', wires: [[], [], []] },
     ];
     const deploy = await fetch(`${nr.url}/flows`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flow) });
     assert.equal(deploy.status, 204, await deploy.text());

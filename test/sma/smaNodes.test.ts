@@ -35,7 +35,7 @@ describe('sma-read in Node-RED against the SMA simulators', function () {
 
   it('Speedwire: one message per cycle with the simulator\'s values and the tags, in the influx shape', async () => {
     const sim = await speedwire();
-    const f = await loadSmaFlow([speedwireInverter(sim), { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2']] }], { sma1: { password: '0000' } });
+    const f = await loadSmaFlow([speedwireInverter(sim), { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2'], []] }], { sma1: { password: '0000' } });
     f.read.receive({ payload: 'go' } as never);
     await waitFor(() => f.comm.length >= 1, 15000, 'a status message');
     assert.equal(f.readings.length, 1);
@@ -55,7 +55,7 @@ describe('sma-read in Node-RED against the SMA simulators', function () {
 
   it('a wrong password: the status and msg say "logon refused for user group user: wrong password", and the device sees one logon however many cycles', async () => {
     const sim = await speedwire();
-    const f = await loadSmaFlow([speedwireInverter(sim), { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2']] }], { sma1: { password: 'secret' } });
+    const f = await loadSmaFlow([speedwireInverter(sim), { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2'], []] }], { sma1: { password: 'secret' } });
     for (let i = 0; i < 3; i++) {
       f.read.receive({} as never);
       await waitFor(() => f.comm.length >= i + 1, 15000, `status ${i + 1}`);
@@ -71,7 +71,7 @@ describe('sma-read in Node-RED against the SMA simulators', function () {
 
   it('at night: silent cycles become "asleep", not errors, and an asleep device costs the wire nothing until its probe', async () => {
     const sim = await speedwire(NIGHT);
-    const f = await loadSmaFlow([speedwireInverter(sim), { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2']] }], { sma1: { password: '0000' } });
+    const f = await loadSmaFlow([speedwireInverter(sim), { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2'], []] }], { sma1: { password: '0000' } });
     const cycle = async (n: number): Promise<void> => {
       f.read.receive({} as never);
       await waitFor(() => f.comm.length >= n, 20000, `status ${n}`);
@@ -93,7 +93,7 @@ describe('sma-read in Node-RED against the SMA simulators', function () {
       [
         { id: 'bt', type: 'rs485-bus', name: 'rfcomm0', connection: 'serial', serialPort: sim.clientPath, baudRate: 115200, dataBits: 8, parity: 'none', stopBits: 1, timeout: 1000, pause: 0, deadline: 30000, trace: false },
         { id: 'sma1', type: 'sma-inverter', name: 'smc', transport: 'bluetooth', bus: 'bt', btAddress: sim.address, serial: String(SMC.serial), group: 'user' },
-        { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2']] },
+        { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2'], []] },
       ],
       { sma1: { password: '0000' } },
     );
@@ -117,7 +117,7 @@ describe('sma-read in Node-RED against the SMA simulators', function () {
     const data1 = { id: 'sma1', type: 'sma-inverter', name: 'sb', transport: 'data1', bus: 'line', serial: String(SERIAL), address: '5', framing: 'smanet' };
 
     it('reads the device through the arbiter: the values it froze at CMD_SYN_ONLINE', async () => {
-      const f = await loadSmaFlow([line(1200), data1, { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2']] }]);
+      const f = await loadSmaFlow([line(1200), data1, { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2'], []] }]);
       f.read.receive({} as never);
       await waitFor(() => f.comm.length >= 1, 30000, 'a status message');
       assert.deepEqual(influxOf(f.comm[0]).fields, { last_request_status: 'ok', error_msg: '' });
@@ -128,7 +128,7 @@ describe('sma-read in Node-RED against the SMA simulators', function () {
     });
 
     it('the editor\'s scan: the discovery finds the device with its serial, type and address; a bad framing is refused', async () => {
-      await loadSmaFlow([line(1200), { id: 'read', type: 'sma-read', inverters: [], ...READ_DEFAULTS, wires: [[], []] }]);
+      await loadSmaFlow([line(1200), { id: 'read', type: 'sma-read', inverters: [], ...READ_DEFAULTS, wires: [[], [], []] }]);
       const res = await helper.request().get('/sma-inverter/scan').query({ bus: 'line', framing: 'smanet' }).expect(200);
       assert.deepEqual(res.body, { devices: [{ address: 5, serial: SERIAL, type: 'SB 3000' }], reason: '' });
       const bad = await helper.request().get('/sma-inverter/scan').query({ bus: 'line', framing: 'x' }).expect(400);
@@ -139,7 +139,7 @@ describe('sma-read in Node-RED against the SMA simulators', function () {
     });
 
     it('a line set to 9600 baud is refused at deploy, naming the 1200 baud SMA Data1 needs; nothing is sent', async () => {
-      const f = await loadSmaFlow([line(9600), data1, { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2']] }]);
+      const f = await loadSmaFlow([line(9600), data1, { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2'], []] }]);
       f.read.receive({} as never);
       await waitFor(() => f.errors.length >= 1, 5000, 'the input refused with the setup error');
       assert.match(f.errors[0], /^sma-read read: SMA Data1 \(RS485 Piggy-Back\) runs at 1200 baud, but .* is set to 9600 baud\. Set the rs485-bus to 1200 baud/);
@@ -151,7 +151,7 @@ describe('sma-read in Node-RED against the SMA simulators', function () {
       const f = await loadSmaFlow([
         line(1200),
         data1,
-        { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2']] },
+        { id: 'read', type: 'sma-read', inverters: ['sma1'], ...READ_DEFAULTS, wires: [['o1'], ['o2'], []] },
         { id: 'k1', type: 'kaco-inverter', name: 'roof', bus: 'line', address: 1, sleepAfter: 3, probeInterval: 60 },
         { id: 'kread', type: 'kaco-read', name: 'kaco', inverters: ['k1'], interval: 0, yieldEvery: 0, timeout: 400, pause: 50, shape: 'fields', measurement: 'kaco', statusMeasurement: 'kaco_communication', pvLoggerNames: false, tags: '{}', wires: [[], [], []] },
       ]);
@@ -170,7 +170,7 @@ describe('sma-read in Node-RED against the SMA simulators', function () {
 
   it('the editor\'s logon test: the device\'s type and serial, or the refusal; a refused test holds the next one back', async () => {
     const sim = await speedwire();
-    await loadSmaFlow([{ id: 'read', type: 'sma-read', inverters: [], ...READ_DEFAULTS, wires: [[], []] }]);
+    await loadSmaFlow([{ id: 'read', type: 'sma-read', inverters: [], ...READ_DEFAULTS, wires: [[], [], []] }]);
     const body = { transport: 'speedwire', host: '127.0.0.1', port: sim.port, group: 'user' };
     const ok = await helper.request().post('/sma-inverter/logon').send({ ...body, password: '0000' }).expect(200);
     assert.deepEqual(ok.body, { ok: true, serial: SMC.serial, type: SMC.name });
