@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseSimCommand } from '../../lib/sim/simCommandLine';
+import { HELP, parseSimCommand } from '../../lib/sim/simCommandLine';
 import { DEFAULT_KACO, DEFAULT_SMA_DATA1, DEFAULT_XW } from '../../lib/sim/simFleet';
 
 describe('solar-bus-sim options', function () {
@@ -62,6 +62,14 @@ describe('solar-bus-sim options', function () {
     assert.throws(() => parseSimCommand(['--kaco-protocol', 'xi']), /one of standard, generic, mixed/);
     assert.throws(() => parseSimCommand(['--unknown']), /Unknown option/);
     assert.throws(() => parseSimCommand(['extra']), /positional/i);
+  });
+
+  it('--help lists the SMA options with their defaults', function () {
+    for (const option of ['--sma-data1 <n>', '--sma-data1-serial <n>', '--sma-data1-address <n>', '--sma-data1-transport tcp|pty', '--sma-data1-port <port>', '--sma-data1-baud <baud>', '--sma-bt', '--sma-speedwire', '--sma-speedwire-port <port>', '--sma-password <text>']) assert.ok(HELP.includes(`  ${option}`), option);
+    assert.match(HELP, /default 1200, a Sunny Boy line's/);
+    assert.match(HELP, /default 9522, Speedwire's/);
+    assert.match(HELP, /default 0000, SMA's factory setting/);
+    assert.match(HELP, /\/dev\/rfcomm0/);
   });
 
   it('--help', function () {
