@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BenchSection } from './benchSection';
 
-const AREAS = ['busProfile', 'cacheBusTiming', 'xw', 'xwScale', 'kaco', 'kacoLearning', 'cache', 'cacheDrain'];
+const AREAS = ['busProfile', 'cacheBusTiming', 'xw', 'xwScale', 'kaco', 'kacoLearning', 'sma', 'cache', 'cacheDrain'];
 
 function table(section: BenchSection): string {
   const lines = [`### ${section.title}`, '', `| ${section.columns.join(' | ')} |`, `|${section.columns.map(() => '---').join('|')}|`];

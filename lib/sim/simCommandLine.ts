@@ -3,11 +3,11 @@
  * command (scripts/solar-bus-sim.ts) starts them.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_KACO, DEFAULT_XW, type FleetOptions, type SimFleet } from './simFleet';
+import { DEFAULT_KACO, DEFAULT_SMA_DATA1, DEFAULT_SMA_PASSWORD, DEFAULT_XW, SPEEDWIRE_PORT, smaEndpoints, type FleetOptions, type SimFleet } from './simFleet';
 
-export const HELP = `solar-bus-sim: simulated Schneider Conext XW units and KACO Powador inverters, for Node-RED
-flows without hardware. Each family is one line: a loopback TCP port (default) or a pseudo
-terminal (needs socat). Replies come after the time a real RS485 line would take.
+export const HELP = `solar-bus-sim: simulated Schneider Conext XW units, KACO Powador inverters and SMA inverters, for
+Node-RED flows without hardware. Each family is one line: a loopback TCP port (default) or a
+pseudo terminal (needs socat). Replies come after the time a real RS485 line would take.
 
 Usage: solar-bus-sim [options]
 
@@ -29,11 +29,27 @@ KACO:
   --kaco-baud <baud>       line speed modelled (default ${DEFAULT_KACO.baudRate})
   --kaco-protocol standard|generic|mixed
                            xi units (standard), TL3 units (generic), or alternating (default ${DEFAULT_KACO.protocol})
+SMA (none unless asked for):
+  --sma-data1 <n>          number of Sunny Boys with RS485 Piggy-Backs, all on one line (SMA
+                           Data1), 0 for none (default 0)
+  --sma-data1-serial <n>   serial of the first (default ${DEFAULT_SMA_DATA1.firstSerial}; the next count up)
+  --sma-data1-address <n>  network address of the first, as an earlier master left it (default
+                           ${DEFAULT_SMA_DATA1.firstAddress}; the next count up); 0: none, the reader's discovery gives them
+  --sma-data1-transport tcp|pty (default ${DEFAULT_SMA_DATA1.transport})
+  --sma-data1-port <port>  TCP port (default: any free port, printed)
+  --sma-data1-baud <baud>  line speed modelled (default ${DEFAULT_SMA_DATA1.baudRate}, a Sunny Boy line's)
+  --sma-bt                 a Sunny Mini Central over Bluetooth: a pseudo terminal standing in for
+                           /dev/rfcomm0 (needs socat)
+  --sma-speedwire          an SMA inverter on Speedwire (UDP on --host)
+  --sma-speedwire-port <port>
+                           UDP port (default ${SPEEDWIRE_PORT}, Speedwire's; 0: any free port, printed)
+  --sma-password <text>    the user group's password of the Bluetooth and Speedwire devices
+                           (default ${DEFAULT_SMA_PASSWORD}, SMA's factory setting); a wrong one is refused
+General:
   --time-of-day now|<hour> the simulated inverters' day: the wall clock, or a day that starts at
                            this hour (0–24) and runs in real time (default now; they are silent
                            at night, 18:00–06:00)
-General:
-  --host <address>         address the TCP ports listen on (default 127.0.0.1)
+  --host <address>         address the TCP and UDP ports listen on (default 127.0.0.1)
   --json                   print the endpoints as one JSON line instead of text
   --help                   this text
 
@@ -85,6 +101,16 @@ export function parseSimCommand(argv: string[]): SimCommand {
       'kaco-port': str,
       'kaco-baud': str,
       'kaco-protocol': str,
+      'sma-data1': str,
+      'sma-data1-serial': str,
+      'sma-data1-address': str,
+      'sma-data1-transport': str,
+      'sma-data1-port': str,
+      'sma-data1-baud': str,
+      'sma-bt': { type: 'boolean' },
+      'sma-speedwire': { type: 'boolean' },
+      'sma-speedwire-port': str,
+      'sma-password': str,
       'time-of-day': str,
     },
   });
@@ -92,8 +118,11 @@ export function parseSimCommand(argv: string[]): SimCommand {
   const transports = ['tcp', 'pty'] as const;
   const xwCount = int('xw', values.xw, DEFAULT_XW.count, 0, 20);
   const kacoCount = int('kaco', values.kaco, DEFAULT_KACO.count, 0, 32);
-  if (xwCount === 0 && kacoCount === 0) throw new Error('--xw 0 and --kaco 0: nothing to simulate');
+  const smaData1Count = int('sma-data1', values['sma-data1'], 0, 0, 50);
+  const sma = smaData1Count > 0 || values['sma-bt'] === true || values['sma-speedwire'] === true;
+  if (xwCount === 0 && kacoCount === 0 && !sma) throw new Error('--xw 0 and --kaco 0 and no SMA device: nothing to simulate');
   const fleet: FleetOptions = { host: values.host ?? '127.0.0.1', trimRecords: true };
+  const hour = startHour(values['time-of-day']);
   if (xwCount > 0) {
     fleet.xw = {
       count: xwCount,
@@ -114,9 +143,28 @@ export function parseSimCommand(argv: string[]): SimCommand {
       port: int('kaco-port', values['kaco-port'], DEFAULT_KACO.port, 0, 65535),
       baudRate: int('kaco-baud', values['kaco-baud'], DEFAULT_KACO.baudRate, 300, 1_000_000),
       protocol: oneOf('kaco-protocol', values['kaco-protocol'], DEFAULT_KACO.protocol, ['standard', 'generic', 'mixed'] as const),
-      startHour: startHour(values['time-of-day']),
+      startHour: hour,
     };
   }
+  if (smaData1Count > 0) {
+    const firstSerial = int('sma-data1-serial', values['sma-data1-serial'], DEFAULT_SMA_DATA1.firstSerial, 1, 0xffffffff - smaData1Count + 1);
+    const firstAddress = int('sma-data1-address', values['sma-data1-address'], DEFAULT_SMA_DATA1.firstAddress, 0, 255);
+    if (firstAddress + smaData1Count - 1 > 255) throw new Error(`--sma-data1-address ${firstAddress} with ${smaData1Count} devices runs past address 255`);
+    fleet.smaData1 = {
+      count: smaData1Count,
+      firstSerial,
+      firstAddress,
+      transport: oneOf('sma-data1-transport', values['sma-data1-transport'], DEFAULT_SMA_DATA1.transport, transports),
+      port: int('sma-data1-port', values['sma-data1-port'], DEFAULT_SMA_DATA1.port, 0, 65535),
+      baudRate: int('sma-data1-baud', values['sma-data1-baud'], DEFAULT_SMA_DATA1.baudRate, 300, 1_000_000),
+      startHour: hour,
+    };
+  }
+  const password = values['sma-password'] ?? DEFAULT_SMA_PASSWORD;
+  // SMAData2+ carries 12 bytes of password (lib/sma/logon.ts)
+  if (password.length < 1 || password.length > 12) throw new Error(`--sma-password must be 1–12 characters, got ${password.length}`);
+  if (values['sma-bt']) fleet.smaBluetooth = { password, startHour: hour };
+  if (values['sma-speedwire']) fleet.smaSpeedwire = { port: int('sma-speedwire-port', values['sma-speedwire-port'], SPEEDWIRE_PORT, 0, 65535), password, startHour: hour };
   return { help: false, json: values.json ?? false, fleet };
 }
 
@@ -137,6 +185,19 @@ export function describeFleet(fleet: SimFleet): string[] {
     lines.push(`KACO inverters ${fleet.kaco.addresses.join(', ')} on ${where(fleet.kaco)} (KACO RS485 protocol, ${fleet.kaco.baudRate} baud modelled)`);
     lines.push(`  rs485-bus: ${busText(fleet.kaco.bus)}`);
   }
+  const d1 = fleet.smaData1;
+  if (d1) lines.push(`SMA Sunny Boys on ${where(d1)} (SMA Data1, ${d1.baudRate} baud modelled)`, `  rs485-bus: ${busText(d1.bus)}`);
+  for (const e of smaEndpoints(fleet)) {
+    if (e.transport === 'bluetooth') lines.push(`SMA ${e.type} over Bluetooth on pty ${e.path} (stands in for /dev/rfcomm0)`, `  rs485-bus: ${busText(e.bus)}`);
+    if (e.transport === 'speedwire') lines.push(`SMA ${e.type} on Speedwire, udp ${e.host}:${e.port}`);
+    const node =
+      e.transport === 'data1'
+        ? { transport: 'data1', serial: e.serial, ...(e.address === undefined ? {} : { address: e.address }) }
+        : e.transport === 'bluetooth'
+          ? { transport: 'bluetooth', serial: e.serial, btAddress: e.btAddress, password: e.password, group: e.group }
+          : { transport: 'speedwire', host: e.host, port: e.port, serial: e.serial, password: e.password, group: e.group };
+    lines.push(`  sma-inverter: ${busText(node)}`);
+  }
   return lines;
 }
 
@@ -144,5 +205,6 @@ export function fleetJson(fleet: SimFleet): string {
   return JSON.stringify({
     xw: fleet.xw && { units: fleet.xw.units, transport: fleet.xw.transport, path: fleet.xw.path, host: fleet.xw.host, port: fleet.xw.port, framing: fleet.xw.framing, bus: fleet.xw.bus },
     kaco: fleet.kaco && { addresses: fleet.kaco.addresses, transport: fleet.kaco.transport, path: fleet.kaco.path, host: fleet.kaco.host, port: fleet.kaco.port, bus: fleet.kaco.bus },
+    sma: smaEndpoints(fleet),
   });
 }

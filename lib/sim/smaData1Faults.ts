@@ -2,11 +2,16 @@
  * Faults a simulated SMA Data1 device can be told to commit, and what each does to a reply frame:
  * - 'bad-crc': one byte of the FCS (SMANet) or sum (SunnyNet) changed — the frame must be refused;
  * - 'truncated': the frame stops halfway (a device reset, a line dropout);
- * - 'no-answer': nothing at all.
+ * - 'no-answer': nothing at all;
+ * - 'garbage': line noise in place of the reply, as many bytes (ours: a scramble of the reply's
+ *   bytes; it may hold a flag, and so a begun frame that fails its check or never ends).
  */
 import { escapeBytes, FLAG, unescapeBytes } from '../sma/hdlcEscape';
 
-export type SmaData1Fault = 'bad-crc' | 'truncated' | 'no-answer';
+export type SmaData1Fault = 'bad-crc' | 'truncated' | 'no-answer' | 'garbage';
+
+/** Every fault, for soaks that inject each in turn. */
+export const SMA_DATA1_FAULTS: readonly SmaData1Fault[] = ['no-answer', 'bad-crc', 'truncated', 'garbage'];
 
 export interface SmaData1FaultScope {
   /** only replies of this device; every device when omitted */
@@ -55,6 +60,8 @@ export function applySmaData1Fault(fault: SmaData1Fault | null, frame: Buffer): 
       return undefined;
     case 'truncated':
       return frame.subarray(0, Math.max(1, Math.floor(frame.length / 2)));
+    case 'garbage':
+      return Buffer.from(frame.map((b, i) => (b * 167 + i * 59 + 0x3b) & 0xff));
     case 'bad-crc': {
       if (frame[0] === FLAG) {
         // un-stuff, change the FCS's low byte, stuff again: a well-formed frame with a wrong FCS
