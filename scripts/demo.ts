@@ -1,12 +1,12 @@
 /**
- * `npm start`: simulated units (3 XW, 3 KACO) on loopback TCP, Node-RED on 127.0.0.1:1880 with
+ * `npm start`: simulated units (3 XW, 3 KACO, a Sunny Boy on an SMA Data1 line) on loopback TCP, Node-RED on 127.0.0.1:1880 with
  * this package and FlowFuse Dashboard 2.0 in a git-ignored user directory (.demo/), and the
  * dashboard example deployed against the simulators, its history kept by pv-cache. Ctrl-C stops
  * everything. The end-to-end tests start the same demo on a free port.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSimFleet, DEFAULT_KACO, DEFAULT_XW, type SimFleet } from '../lib/sim/simFleet';
+import { startSimFleet, DEFAULT_KACO, DEFAULT_SMA_DATA1, DEFAULT_XW, type SimFleet } from '../lib/sim/simFleet';
 import { startNodeRed, type NodeRedProcess } from '../test/support/nodeRedProcess';
 import { pointBusesAtSimulators, type FlowNode } from './simulatedFlow';
 
@@ -44,6 +44,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     trimRecords: true,
     xw: { ...DEFAULT_XW, count: 3 },
     kaco: { ...DEFAULT_KACO, count: 3, startHour: KACO_START_HOUR },
+    // at address 0: the demo's first read runs SMA's network discovery, as a new installation's does
+    smaData1: { ...DEFAULT_SMA_DATA1, count: 1, firstAddress: 0, startHour: KACO_START_HOUR },
   });
   let nodeRed: NodeRedProcess;
   try {
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
       '',
       `  XW units ${fleet.xw?.units.join(', ')} simulated on 127.0.0.1:${fleet.xw?.port} (RTU over TCP)`,
       `  KACO inverters ${fleet.kaco?.addresses.join(', ')} simulated on 127.0.0.1:${fleet.kaco?.port} (their day starts at ${KACO_START_HOUR}:00)`,
+      `  SMA Sunny Boy ${fleet.smaData1?.serials.join(', ')} simulated on 127.0.0.1:${fleet.smaData1?.port} (SMA Data1 at 1200 baud; its first read runs the discovery)`,
       `  Node-RED user directory: ${shortPath(userDir)} (history in pv-cache/dashboard.sqlite)`,
       '',
       'Ctrl-C stops everything.',

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `solar-bus-sim`: starts simulated XW units and KACO inverters until Ctrl-C. `--help` lists
+ * `solar-bus-sim`: starts simulated XW units, KACO inverters and SMA devices until Ctrl-C. `--help` lists
  * the options (lib/sim/simCommandLine.ts).
  */
 import { describeFleet, fleetJson, HELP, parseSimCommand } from '../lib/sim/simCommandLine';

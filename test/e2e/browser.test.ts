@@ -72,8 +72,8 @@ describe('the demo in a real browser (e2e)', function () {
       await page?.close();
     });
 
-    it('has the nine node types of the package', function () {
-      assert.deepEqual(types, ['kaco-inverter', 'kaco-read', 'pv-cache', 'pv-watchdog', 'rs485-bus', 'xw-command', 'xw-inverter', 'xw-peak-shaving', 'xw-poll']);
+    it('has the eleven node types of the package', function () {
+      assert.deepEqual(types, ['kaco-inverter', 'kaco-read', 'pv-cache', 'pv-watchdog', 'rs485-bus', 'sma-inverter', 'sma-read', 'xw-command', 'xw-inverter', 'xw-peak-shaving', 'xw-poll']);
     });
 
     it('knows every node type; every flow node type is in the palette under "solar bus", config types are not', async function () {
@@ -229,7 +229,7 @@ describe('the demo in a real browser (e2e)', function () {
 
     const groupText = (title: string): Promise<string> => page.locator('.nrdb-ui-group', { hasText: title }).first().innerText();
 
-    it('shows the XW states, battery gauges, PV power and yield, and the values change', async function () {
+    it('shows the XW states, battery gauges, KACO and SMA PV power and yield, and the values change', async function () {
       assert.equal(readExample('4 Dashboard.json').filter((n) => n.type === 'function').length, 0, 'example 4 has no function node');
       const units = page.locator('.nrdb-ui-group', { hasText: 'XW unit states' }).first();
       await units.getByText('XW 3').waitFor({ timeout: 30000 });
@@ -242,6 +242,11 @@ describe('the demo in a real browser (e2e)', function () {
       const yieldUntil = Date.now() + 30000;
       while (!yieldShown.test(await groupText('KACO PV')) && Date.now() < yieldUntil) await sleep(500);
       assert.match(await groupText('KACO PV'), yieldShown);
+      // the Sunny Boy on its own 1200-baud line: discovery and channel list first, then its yield from sma-read's msg.gauges
+      const smaShown = /SMA yield today \(kWh\)\s+\d+(\.\d)?/;
+      const smaUntil = Date.now() + 45000;
+      while (!smaShown.test(await groupText('SMA PV')) && Date.now() < smaUntil) await sleep(500);
+      assert.match(await groupText('SMA PV'), smaShown);
       const first = await groupText('XW unit states');
       await screenshot(page, 'dashboard');
       // xw-poll reads every 5 s; the simulated values move with time

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import { DEFAULT_KACO, DEFAULT_XW, startSimFleet, type SimFleet } from '../../lib/sim/simFleet';
+import { DEFAULT_KACO, DEFAULT_SMA_DATA1, DEFAULT_XW, startSimFleet, type SimFleet } from '../../lib/sim/simFleet';
 import { startInfluxd, type Influxd, type InfluxSeries } from '../support/influxd';
 import { freePort, startNodeRed, type NodeRedProcess } from '../support/nodeRedProcess';
 import { exampleFiles, mongoFromUrl, prepareExample, readExample, typesIn, type TestServers } from './support/exampleFlows';
@@ -16,7 +16,7 @@ const COMPANIONS = ['node-red-contrib-influxdb', 'node-red-node-mongodb', '@flow
 const DB = 'pv-nodes';
 /** without MONGODB_URL the mongodb nodes have no server: their connection errors are expected */
 const MONGO_TYPES = new Set(['mongodb in', 'mongodb out']);
-const POLLERS = new Set(['xw-poll', 'kaco-read']);
+const POLLERS = new Set(['xw-poll', 'kaco-read', 'sma-read']);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -40,6 +40,7 @@ describe('examples in a real Node-RED with InfluxDB (e2e)', function () {
       xw: { ...DEFAULT_XW, switchDelayMs: 100 },
       // 11:00 on the simulated day: the KACO inverters are awake whatever the hour here
       kaco: { ...DEFAULT_KACO, startHour: 11 },
+      smaData1: { ...DEFAULT_SMA_DATA1, count: 1, startHour: 11 },
     });
     influxd = await startInfluxd();
     await influxd.command(`CREATE DATABASE "${DB}"`);
