@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { rigCommandPrefix } from './rigPriority';
 
 export interface PtyPair {
   /** the end a simulated device opens */
@@ -96,7 +97,9 @@ class SocatPtyPair implements PtyPair {
     // A socat killed hard leaves its links behind; they would point at a dead pts.
     for (const link of [this.devicePath, this.clientPath]) fs.rmSync(link, { force: true });
     installExitHook();
-    const child = spawn('/bin/sh', ['-c', SUPERVISOR, 'socat-pty-pair', '-d', '-d', `pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.clientPath}`], {
+    // the relay runs ahead of the code under test where it may (lib/sim/rigPriority.ts)
+    const [command, ...prefix] = [...rigCommandPrefix(), '/bin/sh'];
+    const child = spawn(command, [...prefix, '-c', SUPERVISOR, 'socat-pty-pair', '-d', '-d', `pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.clientPath}`], {
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     child.stdin?.on('error', () => undefined);

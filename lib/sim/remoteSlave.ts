@@ -3,6 +3,7 @@
  * its request records brought back on this process's clock. For the benchmark and the soak.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { raiseRigProcess } from './rigPriority';
 import path from 'node:path';
 import type { FaultScope, ModbusFault, RequestRecord } from './modbusSlave';
 import type { ChildMessage, ParentMessage, RemoteSlaveSpec } from './slaveProcess';
@@ -39,6 +40,7 @@ process.on('exit', () => {
 export async function startRemoteSlave(spec: RemoteSlaveSpec): Promise<RemoteSlave> {
   const child: ChildProcess = fork(path.join(__dirname, 'slaveProcess.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   live.add(child);
+  raiseRigProcess(child.pid);
   child.once('exit', () => live.delete(child));
   const pending = new Map<number, (m: Extract<ChildMessage, { ev: 'records' }>) => void>();
   let nextId = 1;

@@ -13,7 +13,9 @@ export interface WrittenRequest {
   unit: number;
   functionCode: number;
   address: number | null;
-  /** performance.now() when the write resolved (the bytes are with the OS) */
+  /** performance.now() when the write began */
+  startedAt: number;
+  /** performance.now() when the write resolved (the bytes are with the OS); NaN until then */
   at: number;
 }
 
@@ -49,13 +51,17 @@ export class WriteLoggingLink extends EventEmitter implements Link {
     return this.inner.discardInput();
   }
   async write(data: Buffer): Promise<void> {
+    // noted before the write: a raised relay and simulator (lib/sim/rigPriority.ts) may read the
+    // bytes before this process hears that the write resolved
+    const entry: WrittenRequest | undefined = data.length >= 4 ? { unit: data[0], functionCode: data[1], address: data.readUInt16BE(2), startedAt: performance.now(), at: Number.NaN } : undefined;
+    if (entry) this.writes.push(entry);
     await this.inner.write(data);
-    if (data.length >= 4) this.writes.push({ unit: data[0], functionCode: data[1], address: data.readUInt16BE(2), at: performance.now() });
+    if (entry) entry.at = performance.now();
   }
 }
 
 export interface RelayTiming {
-  /** the record's request as the bus wrote it, or undefined when no write matches */
+  /** when the record's request was with the OS (or, read before that, when its write began), or undefined when no write matches */
   writtenAt: number | undefined;
 }
 
@@ -80,10 +86,11 @@ export class RelayMatcher {
     // the two clocks agree to a fraction of a millisecond; 1 ms of slack keeps a pair from being missed
     for (let i = this.next; i < this.writes.length; i++) {
       const w = this.writes[i];
-      if (w.at > r.arrivedAt + 1) break;
+      if (w.startedAt > r.arrivedAt + 1) break;
       if (w.unit === r.unit && w.functionCode === r.functionCode && (r.address === null || w.address === r.address)) {
         this.next = i + 1;
-        return { writtenAt: w.at };
+        // the relay's delay counts from when the OS had the bytes; a request read sooner had none
+        return { writtenAt: Number.isNaN(w.at) || w.at > r.arrivedAt ? Math.min(w.startedAt, r.arrivedAt) : w.at };
       }
     }
     return { writtenAt: undefined };
