@@ -127,9 +127,20 @@ export class StoreAndForward {
    */
   put(msg: Record<string, unknown>): { id: number; forward: boolean } {
     const now = this.scheduler.wallNow();
-    // A message refused below keeps the stamp; it goes nowhere but to a catch node.
-    if (this.settings.stampTime) stampTime(msg, new Date(now));
-    const body = encodeMessage(msg, NOT_STORED);
+    const r = this.storeBody(encodeForStore(msg, now, this.settings.stampTime), msg, now);
+    msg[CACHE_ID_PROPERTY] = tokenFor(this.ownerId, r.id);
+    return r;
+  }
+
+  /**
+   * Stores a message encoded elsewhere by encodeForStore (the main thread, for the cache's
+   * worker: lib/cache/cacheWorker.ts) and says whether to forward it now.
+   */
+  putEncoded(body: string, storedAt: number): { id: number; forward: boolean } {
+    return this.storeBody(body, decodeMessage(body), storedAt);
+  }
+
+  private storeBody(body: string, msg: Record<string, unknown>, now: number): { id: number; forward: boolean } {
     const points = pointsOf(msg, now);
     const times = points.map((p) => p.time);
     const measurements = new Set(points.map((p) => p.measurement));
@@ -140,7 +151,6 @@ export class StoreAndForward {
       timeTo: times.length ? Math.max(...times) : now,
       storedAt: now,
     });
-    msg[CACHE_ID_PROPERTY] = tokenFor(this.ownerId, id);
     if (++this.putsSinceSizeCheck >= SIZE_CHECK_EVERY) this.housekeep();
     const forward = this.forwarder.offer(id);
     this.events.changed();
@@ -244,4 +254,15 @@ export class StoreAndForward {
 
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+/**
+ * A message as the cache stores it: the arrival time stamped into a payload that has none
+ * (when `stamp`), then encoded without the properties never stored. Throws
+ * UnstorableMessageError naming the property that cannot be stored exactly.
+ */
+export function encodeForStore(msg: Record<string, unknown>, now: number, stamp: boolean): string {
+  // A message refused below keeps the stamp; it goes nowhere but to a catch node.
+  if (stamp) stampTime(msg, new Date(now));
+  return encodeMessage(msg, NOT_STORED);
 }
