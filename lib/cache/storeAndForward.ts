@@ -112,6 +112,7 @@ export class StoreAndForward {
           `no acknowledgement came back within ${this.settings.ackTimeoutS} s: wire a complete node (and a catch node) on the database node back into this cache`,
         ),
       onChange: () => events.changed(),
+      onError: (err) => events.warn(`cache file ${this.store.path}: re-sending paused for a second: ${err.message}`),
     });
     this.armHousekeeping();
   }
@@ -151,7 +152,7 @@ export class StoreAndForward {
       timeTo: times.length ? Math.max(...times) : now,
       storedAt: now,
     });
-    if (++this.putsSinceSizeCheck >= SIZE_CHECK_EVERY) this.housekeep();
+    if (++this.putsSinceSizeCheck >= SIZE_CHECK_EVERY) this.housekeepOrWarn();
     const forward = this.forwarder.offer(id);
     this.events.changed();
     return { id, forward };
@@ -236,10 +237,22 @@ export class StoreAndForward {
     if (r.deletedSettled > 0 || r.droppedPending > 0) this.events.changed();
   }
 
+  /**
+   * Housekeeping where no caller should get its error (a timer; a put whose message is stored
+   * already): a warning, and the next run (a minute, or 50 puts, later) tries again.
+   */
+  private housekeepOrWarn(): void {
+    try {
+      this.housekeep();
+    } catch (err) {
+      this.events.warn(`cache file ${this.store.path}: retention and size bound not kept this time: ${(err as Error).message}`);
+    }
+  }
+
   /** Retention and the size bound every minute (a timer re-armed after each run, stopped by close). */
   private armHousekeeping(): void {
     this.housekeepingTimer = this.scheduler.setTimeout(() => {
-      this.housekeep();
+      this.housekeepOrWarn();
       if (this.housekeepingTimer !== undefined) this.armHousekeeping();
     }, HOUSEKEEPING_EVERY_MS);
   }
