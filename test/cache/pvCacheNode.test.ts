@@ -281,6 +281,15 @@ describe('pv-cache node', function () {
     }
   });
 
+  it('finds its worker script in dist/, which the package ships', () => {
+    const root = path.join(__dirname, '..', '..', '..');
+    const script = path.join(__dirname, '..', '..', 'lib', 'cache', 'cacheWorker.js');
+    assert.ok(fs.existsSync(script), `${script} built`);
+    const files = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { files: string[] }).files;
+    const shipped = path.relative(root, script).split(path.sep).join('/');
+    assert.ok(files.some((f) => shipped.startsWith(f.replace(/\/?$/, '/')) || shipped === f), `${shipped} not in package.json files: ${files.join(', ')}`);
+  });
+
   it('closes within the deploy: a redeploy reopens the same file with its pending messages', async () => {
     db.up = false;
     let cache = await load({ retryInterval: 60 });
