@@ -38,62 +38,105 @@ interface Waiting {
   reject(err: Error): void;
 }
 
+export interface OffThreadCacheOptions {
+  /** wall clock for arrival stamps; timers for close()'s bound and a restart's wait */
+  scheduler?: Scheduler;
+  /** the worker's script (tests run one that can be made to die); cacheWorker.js beside this file */
+  workerScript?: string;
+}
+
+/** a worker that died is started again after this, doubling with each death (for the cache's life) up to RESTART_MAX_MS */
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 60000;
+
 /**
  * The store-and-forward cache with its SQLite file in a worker thread (cacheWorker.ts), so that no
  * commit and no fsync runs on this thread's event loop, which the bus shares in Node-RED. Same
  * guarantees as StoreAndForward: put() resolves once the message is committed to the file, and
  * only then is it to be forwarded; calls are answered in the order they were made. The Forwarder
  * runs in the worker beside the store (docs/ARCHITECTURE.md, "Store-and-forward cache").
+ * A worker that dies (out of memory, say) is reported and started again on the same file: what
+ * was pending is re-sent from there; calls made meanwhile wait for it.
  */
 export class OffThreadCache {
-  private readonly worker: Worker;
+  private worker: Worker;
+  /** the current worker's exit code, once it has exited */
+  private exited: Promise<number>;
   private readonly settings: CacheSettings;
+  private readonly scheduler: Scheduler;
+  private readonly script: string;
   private readonly waiting = new Map<number, Waiting>();
   private nextSeq = 1;
   private form: ResendForm | undefined;
-  /** what was posted before the worker ran and got its `open`, sent right after it */
-  private held: ToWorker[] | undefined = [];
-  /** why calls are refused: the open failed, the worker died, or close() was called */
+  /** what was posted before the current worker ran and got its `open`, sent right after it */
+  private held: ToWorker[] | undefined;
+  /** why calls are refused: the open failed, or close() was called */
   private refusal: Error | undefined;
   private openFailure: Error | undefined;
   private closing: Promise<void> | undefined;
-  private readonly exited: Promise<number>;
+  private lastWorkerError: Error | undefined;
+  private restartTimer: TimerHandle | undefined;
+  private restartDelayMs = RESTART_FIRST_MS;
   private readonly releaseFile: () => void;
 
   constructor(
     private readonly ownerId: string,
     settings: CacheSettings,
     private readonly events: OffThreadCacheEvents,
-    /** wall clock for arrival stamps; timers for close()'s bound */
-    private readonly scheduler: Scheduler = systemScheduler,
+    options: OffThreadCacheOptions = {},
   ) {
     this.settings = checkCacheSettings({ ...settings, file: path.resolve(settings.file) });
-    if (!fs.existsSync(WORKER_SCRIPT)) throw new Error(`the cache's worker script ${WORKER_SCRIPT} is missing (built by scripts/build.js)`);
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.script = options.workerScript ?? WORKER_SCRIPT;
+    if (!fs.existsSync(this.script)) throw new Error(`the cache's worker script ${this.script} is missing (built by scripts/build.js)`);
+    // The file stays claimed until close() has seen the last worker exit: a redeploy's cache opens it only then.
     this.releaseFile = claimCacheFile(this.settings.file);
     try {
-      this.worker = new Worker(WORKER_SCRIPT);
+      [this.worker, this.exited] = this.startWorker();
     } catch (err) {
       this.releaseFile();
       throw err;
     }
-    this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
-    // The file stays claimed until the worker is gone: a redeploy's cache opens it only then.
-    void this.exited.then((code) => {
-      this.releaseFile();
-      this.stop(new CacheNotOpenError(`the cache's worker exited (code ${code})`));
-    });
-    this.worker.on('message', (m: FromWorker) => this.onMessage(m));
-    this.worker.on('error', (err) => {
-      const e = new Error(`the cache's worker stopped: ${err.message}`);
-      if (this.stop(e)) this.events.failed(e);
-    });
+  }
+
+  private startWorker(): [Worker, Promise<number>] {
+    const worker = new Worker(this.script);
+    this.held ??= []; // calls made while the previous one was dead are in it already
+    this.lastWorkerError = undefined;
+    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    void exited.then((code) => this.onExit(code));
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    // followed by 'exit'; reported there
+    worker.on('error', (err) => (this.lastWorkerError = err));
     // Asked once the worker runs: by then the flow's other nodes exist.
-    this.worker.once('online', () => {
-      this.form = events.resendForm?.() ?? 'single';
-      this.worker.postMessage({ type: 'open', ownerId, settings: this.settings, resendForm: this.form } satisfies ToWorker);
-      for (const m of this.held ?? []) this.worker.postMessage(m);
+    worker.once('online', () => {
+      this.form = this.events.resendForm?.() ?? 'single';
+      worker.postMessage({ type: 'open', ownerId: this.ownerId, settings: this.settings, resendForm: this.form } satisfies ToWorker);
+      for (const m of this.held ?? []) worker.postMessage(m);
       this.held = undefined;
     });
+    return [worker, exited];
+  }
+
+  /** The worker is gone: at close, as asked; otherwise it died, and is started again after a wait. */
+  private onExit(code: number): void {
+    if (this.closing || this.openFailure) return;
+    const cause = this.lastWorkerError?.message ?? `exit code ${code}`;
+    const err = new Error(`the cache's worker stopped (${cause}); starting it again in ${this.restartDelayMs / 1000} s`);
+    // What it had not answered may or may not be committed; a put that was is re-sent from the file.
+    this.rejectWaiting(err);
+    this.held = [];
+    this.events.failed(err);
+    this.restartTimer = this.scheduler.setTimeout(() => {
+      this.restartTimer = undefined;
+      try {
+        [this.worker, this.exited] = this.startWorker();
+      } catch (e) {
+        this.refusal = new CacheNotOpenError(`the cache's worker could not be started again: ${(e as Error).message}`);
+        this.events.failed(this.refusal);
+      }
+    }, this.restartDelayMs);
+    this.restartDelayMs = Math.min(RESTART_MAX_MS, this.restartDelayMs * 2);
   }
 
   get file(): string {
@@ -166,23 +209,36 @@ export class OffThreadCache {
   }
 
   private async closeWorker(): Promise<void> {
+    this.refusal ??= new CacheNotOpenError('the cache is closed');
+    if (this.restartTimer !== undefined) {
+      // between a worker that died and the next: nothing runs
+      this.scheduler.clearTimeout(this.restartTimer);
+      this.restartTimer = undefined;
+      this.held = undefined;
+      this.rejectWaiting(this.refusal);
+      this.releaseFile();
+      return;
+    }
+    const worker = this.worker;
+    const exited = this.exited;
     const closed = new Promise<ErrorInfo | undefined>((resolve) => {
-      this.worker.on('message', (m: FromWorker) => m.type === 'closed' && resolve(m.error));
-      void this.exited.then(() => resolve(undefined));
+      worker.on('message', (m: FromWorker) => m.type === 'closed' && resolve(m.error));
+      void exited.then(() => resolve(undefined));
     });
     this.post({ type: 'close' });
-    this.refusal ??= new CacheNotOpenError('the cache is closed');
     const error = await closed;
     let bound: TimerHandle | undefined;
     const ended = await Promise.race([
-      this.exited.then(() => true),
+      exited.then(() => true),
       new Promise<boolean>((resolve) => (bound = this.scheduler.setTimeout(() => resolve(false), CLOSE_BOUND_MS))),
     ]);
     this.scheduler.clearTimeout(bound);
     if (!ended) {
-      await this.worker.terminate();
+      await worker.terminate();
       this.events.warn(`the cache's worker did not end within ${CLOSE_BOUND_MS / 1000} s of closing its file; terminated`);
     }
+    this.rejectWaiting(this.refusal);
+    this.releaseFile();
     if (error) throw Object.assign(new Error(error.message), { name: error.name });
   }
 
@@ -231,19 +287,15 @@ export class OffThreadCache {
     return new CacheNotOpenError(this.openFailure?.message ?? 'the cache is not open');
   }
 
+  private rejectWaiting(err: Error): void {
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+  }
+
   private settle(seq: number): Waiting | undefined {
     const w = this.waiting.get(seq);
     this.waiting.delete(seq);
     return w;
-  }
-
-  /** Refuses every call from now on and rejects those still waiting; false when already stopped. */
-  private stop(reason: Error): boolean {
-    const first = this.refusal === undefined;
-    this.refusal ??= reason;
-    for (const w of this.waiting.values()) w.reject(reason);
-    this.waiting.clear();
-    return first;
   }
 }
 
