@@ -24,7 +24,7 @@ export = function register(RED: NodeAPI): void {
     let statusDirty = true;
     let errorShownAt = Number.NEGATIVE_INFINITY;
 
-    // The nodes on the first output, looked up when a backlog is sent (they exist by then).
+    // The nodes on the first output: looked up when the worker starts (they exist by then) and with every status tick.
     const batchMode = batchModeFrom(config);
     const databaseIds = (config as NodeDef & { wires?: string[][] }).wires?.[0] ?? [];
     const resendForm = () =>
