@@ -37,15 +37,15 @@ export interface StoredRow {
  * in memory instead of counting rows for every status update.
  */
 export class CacheStore {
-  private readonly statements: Statement[] = [];
-  private readonly insert: Statement;
-  private readonly deliver: Statement;
-  private readonly failure: Statement;
-  private readonly rejectOne: Statement;
-  private readonly pendingAfter: Statement;
-  private readonly pendingHead: Statement;
-  private readonly stateOf: Statement;
-  private readonly oldestStored: Statement;
+  private readonly statements: Prepared[] = [];
+  private readonly insert: Prepared;
+  private readonly deliver: Prepared;
+  private readonly failure: Prepared;
+  private readonly rejectOne: Prepared;
+  private readonly pendingAfter: Prepared;
+  private readonly pendingHead: Prepared;
+  private readonly stateOf: Prepared;
+  private readonly oldestStored: Prepared;
   private counts: StoreCounts;
   private maxSpan: number;
 
@@ -88,8 +88,8 @@ export class CacheStore {
     return this.file.db;
   }
 
-  private prepare(sql: string): Statement {
-    const s = this.db.prepare(sql);
+  private prepare(sql: string): Prepared {
+    const s = new Prepared(this.db, sql);
     this.statements.push(s);
     return s;
   }
@@ -225,7 +225,7 @@ export class CacheStore {
   }
 
   close(): void {
-    for (const s of this.statements) if (!s.isFinalized) s.finalize();
+    for (const s of this.statements) s.finalize();
     this.file.close();
   }
 
@@ -249,6 +249,57 @@ export class CacheStore {
       if (row.state === State.Rejected) this.counts.rejected -= n;
     }
     return total;
+  }
+}
+
+type Values = (number | string | null)[];
+
+/**
+ * A prepared statement that stays usable after an error (the file locked by another program, the
+ * disk full): node-sqlite3-wasm resets a statement before binding and refuses when the reset
+ * reports the failed step's code ("Could not reset statement"), so a statement that failed is
+ * finalized and prepared anew before its next use.
+ */
+class Prepared {
+  private statement: Statement | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly sql: string,
+  ) {
+    this.statement = db.prepare(sql);
+  }
+
+  run(values: Values): { changes: number; lastInsertRowid: number | bigint } {
+    return this.use((s) => s.run(values));
+  }
+
+  all(values: Values = []): Record<string, unknown>[] {
+    return this.use((s) => s.all(values) as Record<string, unknown>[]);
+  }
+
+  finalize(): void {
+    this.discard();
+  }
+
+  private use<T>(f: (s: Statement) => T): T {
+    this.statement ??= this.db.prepare(this.sql);
+    try {
+      return f(this.statement);
+    } catch (err) {
+      this.discard();
+      throw err;
+    }
+  }
+
+  private discard(): void {
+    const s = this.statement;
+    this.statement = undefined;
+    try {
+      if (s && !s.isFinalized) s.finalize();
+    } catch {
+      // finalize repeats the failed step's error; the statement is gone all the same
+    }
   }
 }
 

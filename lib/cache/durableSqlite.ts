@@ -39,7 +39,34 @@ export interface DurableDatabase {
  */
 export function openDurableDatabase(file: string, setup: (db: Database) => void): DurableDatabase {
   const resolved = path.resolve(file);
+  const release = claimCacheFile(resolved);
+  try {
+    return openClaimed(resolved, setup, release);
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/**
+ * Claims a cache file for one cache in this thread: throws CacheFileError when it is claimed
+ * already; the function returned gives it back. Each worker thread has its own copy of this
+ * module, so a cache whose file a worker opens (OffThreadCache) is claimed on the main thread,
+ * where every cache node of the process is created, until that worker has exited.
+ */
+export function claimCacheFile(file: string): () => void {
+  const resolved = path.resolve(file);
   if (openFiles.has(resolved)) throw new CacheFileError(`cache file ${resolved} is already open in this process (two cache nodes with one file?)`);
+  openFiles.add(resolved);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    openFiles.delete(resolved);
+  };
+}
+
+function openClaimed(resolved: string, setup: (db: Database) => void, release: () => void): DurableDatabase {
   const dir = path.dirname(resolved);
   const lockDir = `${resolved}.lock`;
   let removedStaleLock: boolean;
@@ -77,13 +104,12 @@ export function openDurableDatabase(file: string, setup: (db: Database) => void)
     db.close();
     throw err instanceof CacheFileError ? err : new CacheFileError(`cannot prepare cache file ${resolved}: ${(err as Error).message}`);
   }
-  openFiles.add(resolved);
   return {
     db,
     file: resolved,
     removedStaleLock,
     close(): void {
-      openFiles.delete(resolved);
+      release();
       if (db.isOpen) db.close();
     },
   };

@@ -46,6 +46,8 @@ export interface ForwarderOptions {
   onNoAcknowledgement?: () => void;
   /** the mode changed */
   onChange?: () => void;
+  /** a timed step failed on the file (locked, disk full): it is tried again STEP_RETRY_MS later */
+  onError?: (err: Error) => void;
 }
 
 export type ForwarderMode = 'passing' | 'draining' | 'offline';
@@ -55,6 +57,8 @@ const WINDOW = 2;
 const FIRST_PROBE_MS = 500;
 /** a new message replaces the timed probe when the last probe is at least this old */
 const LIVE_PROBE_EVERY_MS = 1000;
+/** a timed step that failed on the file is tried again this much later */
+const STEP_RETRY_MS = 1000;
 
 interface Send {
   ids: number[];
@@ -228,7 +232,13 @@ export class Forwarder {
     this.timers.clearTimeout(this.stepTimer);
     this.stepTimer = this.timers.setTimeout(() => {
       this.stepTimer = undefined;
-      this.step();
+      // A timer has no caller to hand an error to: report it and try again (the state is in the file).
+      try {
+        this.step();
+      } catch (err) {
+        this.o.onError?.(err as Error);
+        this.schedule(STEP_RETRY_MS);
+      }
     }, ms);
   }
 
@@ -305,7 +315,11 @@ export class Forwarder {
 
   private armExpiry(): void {
     this.expiryTimer = this.timers.setTimeout(() => {
-      this.expireUnanswered();
+      try {
+        this.expireUnanswered();
+      } catch (err) {
+        this.o.onError?.(err as Error);
+      }
       if (!this.closed) this.armExpiry();
     }, this.expiryEveryMs);
   }

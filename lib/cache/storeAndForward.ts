@@ -112,6 +112,7 @@ export class StoreAndForward {
           `no acknowledgement came back within ${this.settings.ackTimeoutS} s: wire a complete node (and a catch node) on the database node back into this cache`,
         ),
       onChange: () => events.changed(),
+      onError: (err) => events.warn(`cache file ${this.store.path}: re-sending paused for a second: ${err.message}`),
     });
     this.armHousekeeping();
   }
@@ -127,9 +128,20 @@ export class StoreAndForward {
    */
   put(msg: Record<string, unknown>): { id: number; forward: boolean } {
     const now = this.scheduler.wallNow();
-    // A message refused below keeps the stamp; it goes nowhere but to a catch node.
-    if (this.settings.stampTime) stampTime(msg, new Date(now));
-    const body = encodeMessage(msg, NOT_STORED);
+    const r = this.storeBody(encodeForStore(msg, now, this.settings.stampTime), msg, now);
+    msg[CACHE_ID_PROPERTY] = tokenFor(this.ownerId, r.id);
+    return r;
+  }
+
+  /**
+   * Stores a message encoded elsewhere by encodeForStore (the main thread, for the cache's
+   * worker: lib/cache/cacheWorker.ts) and says whether to forward it now.
+   */
+  putEncoded(body: string, storedAt: number): { id: number; forward: boolean } {
+    return this.storeBody(body, decodeMessage(body), storedAt);
+  }
+
+  private storeBody(body: string, msg: Record<string, unknown>, now: number): { id: number; forward: boolean } {
     const points = pointsOf(msg, now);
     const times = points.map((p) => p.time);
     const measurements = new Set(points.map((p) => p.measurement));
@@ -140,8 +152,7 @@ export class StoreAndForward {
       timeTo: times.length ? Math.max(...times) : now,
       storedAt: now,
     });
-    msg[CACHE_ID_PROPERTY] = tokenFor(this.ownerId, id);
-    if (++this.putsSinceSizeCheck >= SIZE_CHECK_EVERY) this.housekeep();
+    if (++this.putsSinceSizeCheck >= SIZE_CHECK_EVERY) this.housekeepOrWarn();
     const forward = this.forwarder.offer(id);
     this.events.changed();
     return { id, forward };
@@ -226,10 +237,22 @@ export class StoreAndForward {
     if (r.deletedSettled > 0 || r.droppedPending > 0) this.events.changed();
   }
 
+  /**
+   * Housekeeping where no caller should get its error (a timer; a put whose message is stored
+   * already): a warning, and the next run (a minute, or 50 puts, later) tries again.
+   */
+  private housekeepOrWarn(): void {
+    try {
+      this.housekeep();
+    } catch (err) {
+      this.events.warn(`cache file ${this.store.path}: retention and size bound not kept this time: ${(err as Error).message}`);
+    }
+  }
+
   /** Retention and the size bound every minute (a timer re-armed after each run, stopped by close). */
   private armHousekeeping(): void {
     this.housekeepingTimer = this.scheduler.setTimeout(() => {
-      this.housekeep();
+      this.housekeepOrWarn();
       if (this.housekeepingTimer !== undefined) this.armHousekeeping();
     }, HOUSEKEEPING_EVERY_MS);
   }
@@ -244,4 +267,15 @@ export class StoreAndForward {
 
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+/**
+ * A message as the cache stores it: the arrival time stamped into a payload that has none
+ * (when `stamp`), then encoded without the properties never stored. Throws
+ * UnstorableMessageError naming the property that cannot be stored exactly.
+ */
+export function encodeForStore(msg: Record<string, unknown>, now: number, stamp: boolean): string {
+  // A message refused below keeps the stamp; it goes nowhere but to a catch node.
+  if (stamp) stampTime(msg, new Date(now));
+  return encodeMessage(msg, NOT_STORED);
 }

@@ -3,7 +3,8 @@ import { ageText } from '../../lib/cache/ageText';
 import { classifyInput } from '../../lib/cache/cacheInput';
 import { parseCacheQuery } from '../../lib/cache/cacheQuery';
 import { resendFormFor, type DownstreamNode } from '../../lib/cache/resendForm';
-import { StoreAndForward } from '../../lib/cache/storeAndForward';
+import { CacheNotOpenError, OffThreadCache } from '../../lib/cache/offThreadCache';
+import type { CacheStats } from '../../lib/cache/storeAndForward';
 import { cacheSystemFields, SYSTEM_MEASUREMENT } from '../../lib/cache/systemFields';
 import { nodeErrors, type InputMessage } from '../support/nodeErrors';
 import { batchModeFrom, cacheSettingsFrom, statsIntervalFrom } from './cacheConfig';
@@ -23,7 +24,7 @@ export = function register(RED: NodeAPI): void {
     let statusDirty = true;
     let errorShownAt = Number.NEGATIVE_INFINITY;
 
-    // The nodes on the first output, looked up when a backlog is sent (they exist by then).
+    // The nodes on the first output: looked up when the worker starts (they exist by then) and with every status tick.
     const batchMode = batchModeFrom(config);
     const databaseIds = (config as NodeDef & { wires?: string[][] }).wires?.[0] ?? [];
     const resendForm = () =>
@@ -31,31 +32,39 @@ export = function register(RED: NodeAPI): void {
         ? 'single'
         : resendFormFor(databaseIds.map((id) => RED.nodes.getNode(id) as unknown as DownstreamNode | null).filter((n): n is DownstreamNode => n !== null));
 
-    let cache: StoreAndForward | undefined;
+    let cache: OffThreadCache | undefined;
     let openError: Error | undefined;
+    const openFailed = (err: Error): void => {
+      openError = err;
+      node.error(`${RED._('pv-cache.error.open')}: ${err.message}`);
+      node.status({ fill: 'red', shape: 'ring', text: RED._('pv-cache.status.error') });
+    };
     try {
-      cache = new StoreAndForward(node.id, cacheSettingsFrom(config, RED.settings.userDir as string | undefined, node.id), {
+      // The file and its fsyncs live in a worker thread: none of them holds this event loop, the bus's.
+      cache = new OffThreadCache(node.id, cacheSettingsFrom(config, RED.settings.userDir as string | undefined, node.id), {
         resend: (msg) => node.send([msg as NodeMessage, null, null]),
         resendForm,
         warn: (text) => node.warn(text),
         changed: () => {
           statusDirty = true;
         },
+        failed: (err) => {
+          if (cache?.openError === err) openFailed(err);
+          else node.error(err.message);
+        },
       });
     } catch (err) {
-      openError = err as Error;
-      node.error(`${RED._('pv-cache.error.open')}: ${openError.message}`);
-      node.status({ fill: 'red', shape: 'ring', text: RED._('pv-cache.status.error') });
+      openFailed(err as Error);
     }
 
-    const statsMessage = (): NodeMessage | null =>
-      cache ? ({ topic: 'cache', measurement: SYSTEM_MEASUREMENT, payload: [cacheSystemFields(cache.stats()), { cache: label }] } as NodeMessage) : null;
+    const statsMessage = (s: CacheStats): NodeMessage =>
+      ({ topic: 'cache', measurement: SYSTEM_MEASUREMENT, payload: [cacheSystemFields(s), { cache: label }] }) as NodeMessage;
 
-    const showStatus = (): void => {
-      if (!cache || !statusDirty) return;
+    let lastPending = 0;
+    let statusAsked = false;
+    const show = (s: CacheStats): void => {
+      lastPending = s.pending;
       if (Date.now() - errorShownAt < ERROR_STATUS_HOLD_MS) return;
-      statusDirty = false;
-      const s = cache.stats();
       if (s.pending === 0) {
         node.status({ fill: 'green', shape: 'dot', text: RED._('pv-cache.status.delivered') });
         return;
@@ -64,14 +73,24 @@ export = function register(RED: NodeAPI): void {
       if (s.mode === 'offline') node.status({ fill: 'yellow', shape: 'ring', text: RED._('pv-cache.status.waiting', { pending: text }) });
       else node.status({ fill: 'blue', shape: 'dot', text });
     };
+    const showStatus = (): void => {
+      if (!cache || openError || !statusDirty || statusAsked) return;
+      if (Date.now() - errorShownAt < ERROR_STATUS_HOLD_MS) return;
+      statusDirty = false;
+      statusAsked = true;
+      cache.stats().then(show, () => undefined).finally(() => (statusAsked = false));
+    };
     // At most one status update a second (not one per message); the age in it grows by itself,
     // so it is refreshed while anything is pending.
     const statusTimer = setInterval(() => {
-      if (cache && cache.stats().pending > 0) statusDirty = true;
+      if (lastPending > 0) statusDirty = true;
+      cache?.refreshResendForm();
       showStatus();
     }, STATUS_EVERY_MS);
+    const sendStats = (send: (m: Out) => void): Promise<void> => (cache ? cache.stats().then((s) => send([null, statsMessage(s), null])) : Promise.resolve());
     const statsEveryS = statsIntervalFrom(config);
-    const statsTimer = statsEveryS > 0 && cache ? setInterval(() => node.send([null, statsMessage(), null]), statsEveryS * 1000) : undefined;
+    const statsTimer =
+      statsEveryS > 0 && cache ? setInterval(() => sendStats((m) => node.send(m)).catch((err: Error) => node.error(err.message)), statsEveryS * 1000) : undefined;
     showStatus();
 
     const fail = (done: (err?: Error) => void, err: unknown): void => {
@@ -79,53 +98,53 @@ export = function register(RED: NodeAPI): void {
       statusDirty = true;
       errors.fail(done, err);
     };
+    const notOpen = (): Error => new Error(`${RED._('pv-cache.error.notOpen')}: ${openError?.message ?? ''}`);
+
+    /** One input: resolves once the cache has committed what it changes (done() comes after). */
+    const handle = async (c: OffThreadCache, m: InputMessage, send: (m: Out) => void): Promise<void> => {
+      const input = classifyInput(m, node.id);
+      switch (input.kind) {
+        case 'ack':
+          await c.acknowledge(input.key);
+          return;
+        case 'failure':
+          await c.fail(input.key, input.reason);
+          return;
+        case 'own-error':
+          node.warn(`${RED._('pv-cache.warn.ownError')}: ${input.reason}`);
+          return;
+        case 'stats':
+          return sendStats(send);
+        case 'query': {
+          const r = await c.query(parseCacheQuery(input.query, Date.now()));
+          m.payload = r.points;
+          m.truncated = r.truncated;
+          send([null, null, m]);
+          return;
+        }
+        default: {
+          // Forwarded only once the worker says the message is committed to the file.
+          const { forward } = await c.put(m);
+          if (forward) send([m, null, null]);
+        }
+      }
+    };
 
     node.on('input', (msg: NodeMessage, send: (m: Out) => void, done: (err?: Error) => void) => {
-      if (!cache) return fail(done, new Error(`${RED._('pv-cache.error.notOpen')}: ${openError?.message ?? ''}`));
-      const m = msg as InputMessage;
-      const input = classifyInput(m, node.id);
-      try {
-        switch (input.kind) {
-          case 'ack':
-            cache.acknowledge(input.key);
-            break;
-          case 'failure':
-            cache.fail(input.key, input.reason);
-            break;
-          case 'own-error':
-            node.warn(`${RED._('pv-cache.warn.ownError')}: ${input.reason}`);
-            break;
-          case 'stats':
-            send([null, statsMessage(), null]);
-            break;
-          case 'query': {
-            const r = cache.query(parseCacheQuery(input.query, Date.now()));
-            m.payload = r.points;
-            m.truncated = r.truncated;
-            send([null, null, m]);
-            break;
-          }
-          default: {
-            const { forward } = cache.put(m);
-            if (forward) send([m, null, null]);
-          }
-        }
-      } catch (err) {
-        return fail(done, err);
-      }
-      done();
+      if (!cache || openError) return fail(done, notOpen());
+      handle(cache, msg as InputMessage, send).then(
+        () => done(),
+        (err: unknown) => fail(done, err instanceof CacheNotOpenError && openError ? notOpen() : err),
+      );
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(statusTimer);
       if (statsTimer) clearInterval(statsTimer);
-      try {
-        cache?.close();
-      } catch (err) {
-        node.error((err as Error).message);
-      }
+      const closing = cache?.close() ?? Promise.resolve();
       cache = undefined;
-      done();
+      // done() once the worker thread has exited: a redeploy opens the same file only then.
+      closing.catch((err: Error) => node.error(err.message)).finally(done);
     });
   }
 

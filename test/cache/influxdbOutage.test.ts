@@ -195,6 +195,17 @@ describe('pv-cache drains a backlog in batches into a real InfluxDB', function (
       await influx.stop();
       for (let seq = 1; seq <= BACKLOG; seq++) cache.receive(message(seq) as never);
       await until(() => failures > 0, 'a failed delivery while influxd is down', 30000);
+      // The puts are committed one after another in the cache's worker: the backlog is whole once all 2000 are stored
+      // (else the last ones would go out live, one write each, once influxd is back).
+      await until(
+        async () => {
+          cache.receive({ cacheQuery: 'stats' } as never);
+          await sleep(50);
+          return pending === BACKLOG;
+        },
+        'the whole backlog stored',
+        60000,
+      );
       await influx.start();
       const acksBefore = acks;
       await until(

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EventEmitter } from 'node:events';
+import { Database } from 'node-sqlite3-wasm';
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { helper } from '../support/nodeRed';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -192,14 +193,68 @@ describe('pv-cache node', function () {
     assert.match(await err, /pv-cache\.error\.notOpen: cannot open cache file .*not-a-dir\/c\.sqlite: EEXIST/);
   });
 
-  it('leaves no timer behind when it is closed', async () => {
-    // Timers created by the cache's code, from creation until cleared or run.
-    const ours = new Map<number, string>();
+  it('reports an error of the file inside the worker as done(err) naming the cause, and goes on once it is gone', async () => {
+    const file = path.join(dir, 'c.sqlite');
+    const cache = await load({ path: file });
+    cache.receive({ measurement: 'pv', payload: { seq: 1 } } as never);
+    await until(() => db.received.length === 1, 'first stored and forwarded');
+    // another program holds the file's write lock
+    const other = new Database(file);
+    other.exec('BEGIN EXCLUSIVE');
+    try {
+      const err = nextError();
+      cache.receive({ measurement: 'pv', payload: { seq: 2 } } as never);
+      assert.match(await err, new RegExp(`cache file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: database is locked`));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(seqs(), [1], 'a message not stored is not forwarded');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    cache.receive({ measurement: 'pv', payload: { seq: 3 } } as never);
+    await until(() => db.received.length === 2, 'stored and forwarded after the lock is gone');
+    assert.deepEqual(seqs(), [1, 3]);
+  });
+
+  it('forwards in the order received and calls done() in that order, each once the file holds it', async () => {
+    // a complete node on the cache itself (instead of the one on db: the helper loads a core node once per use): it hears each done()
+    await helper.load(
+      [pvCache, testDbNode],
+      [
+        ...flow().filter((n) => n.id !== 'ok'),
+        { id: 'cacheDone', type: 'complete', scope: ['cache'], wires: [['completed']] },
+        { id: 'completed', type: 'helper' },
+      ],
+    );
+    const cache = helper.getNode('cache')!;
+    const completed: number[] = [];
+    helper.getNode('completed')!.on('input', (m: NodeMessage) => {
+      const payload = (m as Msg).payload as { seq?: number };
+      if (payload.seq !== undefined) completed.push(payload.seq);
+    });
+    for (let seq = 1; seq <= 20; seq++) cache.receive({ measurement: 'pv', payload: { seq } } as never);
+    await until(() => completed.length === 20 && db.received.length === 20, 'all stored, forwarded and done');
+    const inOrder = Array.from({ length: 20 }, (_, i) => i + 1);
+    assert.deepEqual(seqs(), inOrder, 'forwarded in the order received');
+    assert.deepEqual(completed, inOrder, 'done() in the order received');
+    await helper.unload();
+    // what done() promised is in the file: read by another connection once the cache is closed
+    const reader = new Database(path.join(dir, 'c.sqlite'));
+    try {
+      assert.equal(Number((reader.get('SELECT count(*) AS n FROM messages') as { n: number }).n), 20);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('leaves no timer and no thread behind when it is closed; its worker ends by itself', async () => {
+    // Timers and worker threads created by the cache's code, from creation until cleared, run or exited.
+    const ours = new Map<number, { type: string; stack: string }>();
     const hook = createHook({
       init(id, type) {
-        if (type !== 'Timeout') return;
+        if (type !== 'Timeout' && type !== 'WORKER') return;
         const stack = new Error().stack ?? '';
-        if (/[/\\](lib[/\\]cache|nodes[/\\]pv-cache)[/\\]/.test(stack)) ours.set(id, stack);
+        if (/[/\\](lib[/\\]cache|nodes[/\\]pv-cache)[/\\]/.test(stack)) ours.set(id, { type, stack });
       },
       destroy(id) {
         ours.delete(id);
@@ -207,17 +262,32 @@ describe('pv-cache node', function () {
     }).enable();
     try {
       const cache = await load({ statsInterval: 1, ackTimeout: 0.5 });
+      const warnings: unknown[] = [];
+      (cache as unknown as EventEmitter).on('call:warn', (call: { args: unknown[] }) => warnings.push(call.args[0]));
       cache.receive({ payload: { seq: 1 } } as never);
       db.up = false;
       cache.receive({ payload: { seq: 2 } } as never);
       await until(() => db.received.length === 2, 'sent');
-      assert.ok(ours.size > 0, 'the cache runs timers while deployed');
+      const types = [...ours.values()].map((r) => r.type);
+      assert.ok(types.includes('Timeout'), 'the cache runs timers while deployed');
+      assert.deepEqual(types.filter((t) => t === 'WORKER'), ['WORKER'], 'one worker thread owns the file');
       await helper.unload();
       await new Promise((r) => setTimeout(r, 20));
-      assert.deepEqual([...ours.values()], [], 'timers left after close');
+      assert.deepEqual([...ours.values()].map((r) => `${r.type}: ${r.stack}`), [], 'timers or threads left after close');
+      // The worker was not terminated: it ended once its file was closed, so no timer of the forwarder was left in it.
+      assert.deepEqual(warnings.filter((w) => /terminated/.test(String(w))), []);
     } finally {
       hook.disable();
     }
+  });
+
+  it('finds its worker script in dist/, which the package ships', () => {
+    const root = path.join(__dirname, '..', '..', '..');
+    const script = path.join(__dirname, '..', '..', 'lib', 'cache', 'cacheWorker.js');
+    assert.ok(fs.existsSync(script), `${script} built`);
+    const files = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { files: string[] }).files;
+    const shipped = path.relative(root, script).split(path.sep).join('/');
+    assert.ok(files.some((f) => shipped.startsWith(f.replace(/\/?$/, '/')) || shipped === f), `${shipped} not in package.json files: ${files.join(', ')}`);
   });
 
   it('closes within the deploy: a redeploy reopens the same file with its pending messages', async () => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CacheSettings } from '../../lib/cache/cacheSettings';
+import { CacheStore } from '../../lib/cache/cacheStore';
 import { idFromToken } from '../../lib/cache/cacheToken';
 import { StoreAndForward, type QueriedPoint } from '../../lib/cache/storeAndForward';
 import { systemScheduler, type Scheduler } from '../../lib/time/scheduler';
@@ -193,6 +194,30 @@ describe('store and forward', () => {
     assert.equal(h.cache.stats().delivered, 9);
     assert.ok(h.warnings.some((w) => /set aside message 1 after \d+ failed deliveries.*field type conflict/.test(w)), h.warnings.join('\n'));
     assert.ok(h.resentNs().filter((n) => n === 1).length >= 2, 'tried again before setting it aside');
+  });
+
+  it('a timed probe that meets an error of the file warns and is tried again a second later', () => {
+    const vt = new VirtualScheduler();
+    const h = harness({ retryIntervalS: 4, rejectAfter: 0 }, vt);
+    const a = h.put(1);
+    h.cache.fail(a.id, 'connect ECONNREFUSED');
+    const original = CacheStore.prototype.oldestPending;
+    let locked = 1;
+    CacheStore.prototype.oldestPending = function (this: CacheStore, limit: number) {
+      if (locked-- > 0) throw new Error('database is locked');
+      return original.call(this, limit);
+    };
+    try {
+      vt.advance(500); // the first probe's time
+      assert.equal(h.resent.length, 0);
+      assert.ok(h.warnings.some((w) => /c\.sqlite: re-sending paused for a second: database is locked$/.test(w)), h.warnings.join('\n'));
+      vt.advance(999);
+      assert.equal(h.resent.length, 0, 'not again within the second');
+      vt.advance(1);
+      assert.deepEqual(h.resentNs(), [1], 'the probe goes out once the file answers');
+    } finally {
+      CacheStore.prototype.oldestPending = original;
+    }
   });
 
   it('does not set a message aside while the database answers nothing', async () => {
