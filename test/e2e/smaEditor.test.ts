@@ -14,7 +14,7 @@ import type { SmaSimDeviceSpec } from '../../lib/sim/smaData2Values';
 import { SmaSpeedwireSim } from '../../lib/sim/smaSpeedwireSim';
 import { NOON, SMC } from '../sma/smaSimBus';
 import { startNodeRed, type NodeRedProcess } from '../support/nodeRedProcess';
-import { launchChromium, pageErrors, screenshot, type Browser } from './support/browser';
+import { launchChromium, pageErrors, screenshot, TEST_OUTPUT, type Browser } from './support/browser';
 import { editorHands, type EditorHands } from './support/editorHands';
 import { adminJson, type FlowNode } from './support/runtimeAdmin';
 
@@ -25,6 +25,11 @@ const DATA1_DEVICES = [
   { serial: 2001000202, type: 'SB 2500' },
 ];
 const WRONG_PASSWORD = 'wr0ng-pw';
+
+function outputFile(name: string): string {
+  fs.mkdirSync(TEST_OUTPUT, { recursive: true });
+  return path.join(TEST_OUTPUT, name);
+}
 
 describe('SMA in the editor (e2e)', function () {
   this.timeout(60000);
@@ -70,6 +75,13 @@ describe('SMA in the editor (e2e)', function () {
     return text(selector);
   }
   const flowsOnDisk = (): string => fs.readFileSync(path.join(nr.userDir, 'flows.json'), 'utf8');
+  async function deployedWithNoWarning(): Promise<void> {
+    const { asked, notices } = await hands.deploy();
+    assert.deepEqual(asked, [], 'deployed with no question');
+    assert.ok(notices.length > 0 && notices.every((t) => !/unused|invalid|warning|error/i.test(t)), `no warning: ${JSON.stringify(notices)}`);
+  }
+  /** the topics of the messages in the debug sidebar ("sma/2100123456 : msg.payload : array[2]") */
+  const debugTopics = async (): Promise<string[]> => (await page.locator('#red-ui-sidebar-content .red-ui-debug-msg .red-ui-debug-msg-topic').allTextContents()).map((t) => t.split(' : ')[0]);
 
   let read: string;
 
@@ -106,19 +118,18 @@ describe('SMA in the editor (e2e)', function () {
     await page.locator('#node-config-input-port').fill(String(speedwire.port));
     await page.locator('#sma-inverter-logon-test').click();
     assert.equal(await answered(logonTip, /logging on/, 10000), `logged on: ${SMC.name}, serial ${SMC.serial}`);
+    await page.locator('.red-ui-tray').last().screenshot({ path: outputFile('sma-inverter-speedwire.png') });
     await hands.configDone('#node-config-input-transport');
     await page.locator('#node-input-interval').fill('2');
     await hands.done();
 
     const debug = await hands.drop('debug', 480, 120);
     await hands.wire(read, 0, debug);
-    assert.deepEqual(await hands.deploy(), [], 'deployed with no question');
-    const notices = await page.locator('.red-ui-notification').allTextContents();
-    assert.ok(notices.every((t) => !/unused|invalid|warning|error/i.test(t)), `no warning: ${JSON.stringify(notices)}`);
+    await deployedWithNoWarning();
     assert.match(await hands.statusMatches(read, /^1 ok/, 15000), /^1 ok/);
     await page.locator('#red-ui-tab-debug-link-button').click();
     await page.locator('#red-ui-sidebar-content .red-ui-debug-msg').first().waitFor({ state: 'visible', timeout: 10000 });
-    assert.match(await text('#red-ui-sidebar-content .red-ui-debug-msg'), new RegExp(`sma/${SMC.serial}`), 'the reading, by its topic, in the debug sidebar');
+    assert.ok((await debugTopics()).includes(`sma/${SMC.serial}`), `the reading, by its topic, in the debug sidebar: ${(await debugTopics()).join(', ')}`);
   });
 
   it('a second sma-inverter on SMA Data1 with a new rs485-bus at 1200 baud: Data1 rows only; Scan on the deployed bus lists both devices; the picked one is read', async function () {
@@ -149,7 +160,7 @@ describe('SMA in the editor (e2e)', function () {
     await hands.done();
 
     // deployed with the serial still to find: the editor names the one node not set up
-    const asked = await hands.deploy();
+    const { asked } = await hands.deploy();
     assert.equal(asked.length, 1, `the editor asks about the unfinished node: ${JSON.stringify(asked)}`);
     assert.match(asked[0], /not properly configured/);
     assert.match(asked[0], /roof/);
@@ -169,14 +180,16 @@ describe('SMA in the editor (e2e)', function () {
     for (const d of DATA1_DEVICES) assert.ok(offered.some((o) => new RegExp(`^${d.serial} — ${d.type} @ \\d+$`).test(o)), `serial, type, address of ${d.serial}: ${offered.join(' | ')}`);
     await page.locator('#sma-inverter-found').selectOption(String(DATA1_DEVICES[1].serial));
     assert.equal(await page.locator('#node-config-input-serial').inputValue(), String(DATA1_DEVICES[1].serial), 'picking fills the serial');
+    await page.locator('.red-ui-tray').last().screenshot({ path: outputFile('sma-inverter-data1-scan.png') });
     assert.deepEqual(await page.locator('.red-ui-tray').last().locator('.input-error').evaluateAll((es) => es.map((e) => e.id)), [], 'no field marked invalid');
     await hands.configDone('#node-config-input-transport');
     await hands.done();
 
-    assert.deepEqual(await hands.deploy(), [], 'deployed with no question');
+    await deployedWithNoWarning();
     assert.match(await hands.statusMatches(read, /^2 ok/, 30000), /^2 ok/);
-    const sent = data1.requests.filter((r) => !r.broadcast).map((r) => r.destination);
-    assert.ok(sent.length > 0, 'sma-read asked a Data1 device by its address');
+    const picked = `sma/${DATA1_DEVICES[1].serial}`;
+    await page.waitForFunction((topic) => Array.from(document.querySelectorAll('#red-ui-sidebar-content .red-ui-debug-msg-topic')).some((t) => (t.textContent ?? '').split(' : ')[0] === topic), picked, { timeout: 10000 });
+    assert.ok(!(await debugTopics()).includes(`sma/${DATA1_DEVICES[0].serial}`), 'the device not picked is not read');
     assert.equal(data1.overlaps, 0);
   });
 
@@ -186,7 +199,8 @@ describe('SMA in the editor (e2e)', function () {
     await page.waitForFunction(`typeof RED !== 'undefined' && RED.nodes && RED.nodes.node(${JSON.stringify(read)})`, undefined, { timeout: 30000 });
     const invalid = (await page.evaluate(`(() => { const a = []; const check = (n) => { if (n.valid === false) a.push(n.type + ' ' + n.id); }; RED.nodes.eachNode(check); RED.nodes.eachConfig(check); return a; })()`)) as string[];
     assert.deepEqual(invalid, []);
-    assert.equal(await page.locator('#red-ui-workspace-chart .red-ui-flow-node-error:visible').count(), 0, 'no red triangle');
+    assert.equal(await page.locator('#red-ui-workspace-chart .red-ui-flow-node-error').count(), 2, 'each node has its (hidden) red triangle');
+    assert.equal(await page.locator('#red-ui-workspace-chart .red-ui-flow-node-error:visible').count(), 0, 'no red triangle shows');
     const counts = (await page.evaluate(`(() => { const c = {}; const add = (n) => { c[n.type] = (c[n.type] || 0) + 1; }; RED.nodes.eachNode(add); RED.nodes.eachConfig(add); return c; })()`)) as Record<string, number>;
     for (const [type, n] of Object.entries({ 'sma-read': 1, debug: 1, 'sma-inverter': 2, 'rs485-bus': 1 })) assert.equal(counts[type], n, type);
 

@@ -20,8 +20,8 @@ export interface EditorHands {
   addRow(): Promise<Locator>;
   /** a new row, "Add new …" and its + button: the config tray opens with `field` */
   addNewInverter(field: string): Promise<void>;
-  /** clicks Deploy; resolves with the texts of a confirmation the editor asked, [] when it deployed at once */
-  deploy(): Promise<string[]>;
+  /** clicks Deploy: the confirmation the editor asked (none: deployed at once), and the notifications then showing */
+  deploy(): Promise<{ asked: string[]; notices: string[] }>;
   /** the status text the editor shows under a node, once it matches */
   statusMatches(id: string, pattern: RegExp, timeoutMs: number): Promise<string>;
   /** the ids of every node and config node the editor holds */
@@ -110,12 +110,17 @@ export function editorHands(page: Page): EditorHands {
     await page.locator(field).waitFor({ state: 'visible', timeout: 10000 });
   }
 
-  async function deploy(): Promise<string[]> {
+  async function deploy(): Promise<{ asked: string[]; notices: string[] }> {
+    // earlier notifications closed, so what shows afterwards is this deploy's
+    for (const close of await page.locator('.red-ui-notification button').filter({ hasText: /^close$/i }).all()) await close.click().catch(() => undefined);
     await page.locator('#red-ui-header-button-deploy').click();
-    // deployed (the button greys out), or a confirmation ("not properly configured", "unused configuration nodes") came up
-    await page.waitForFunction(`document.querySelector('#red-ui-header-button-deploy').classList.contains('disabled') || !!document.querySelector('.red-ui-notification .red-ui-notification-buttons, .red-ui-notification button')`, undefined, { timeout: 20000 });
-    const confirm = page.locator('.red-ui-notification').filter({ has: page.locator('button') });
-    return confirm.allTextContents();
+    // deployed (the button greys out, the editor says so), or a confirmation ("not properly configured") came up
+    const deployed = `document.querySelector('#red-ui-header-button-deploy').classList.contains('disabled') && [...document.querySelectorAll('.red-ui-notification')].some((n) => /deployed/i.test(n.textContent))`;
+    await page.waitForFunction(`(${deployed}) || !!document.querySelector('.red-ui-notification button')`, undefined, { timeout: 20000 });
+    const asked = (await page.evaluate(deployed)) ? [] : await page.locator('.red-ui-notification').filter({ has: page.locator('button') }).allTextContents();
+    // a warning after a deploy ("unused configuration nodes") comes with the success notification
+    await page.waitForTimeout(300);
+    return { asked, notices: await page.locator('.red-ui-notification').allTextContents() };
   }
 
   async function statusMatches(id: string, pattern: RegExp, timeoutMs: number): Promise<string> {
