@@ -74,6 +74,8 @@ describe('SMA in the editor (e2e)', function () {
     await page.waitForFunction(([s, re]) => !new RegExp(re).test(document.querySelector(s)?.textContent ?? ''), [selector, running.source] as const, { timeout: timeoutMs });
     return text(selector);
   }
+  /** the fields of the config tray on top marked invalid */
+  const invalidFields = async (): Promise<string[]> => page.locator('.red-ui-tray').last().locator('.input-error').evaluateAll((es) => es.map((e) => e.id));
   const flowsOnDisk = (): string => fs.readFileSync(path.join(nr.userDir, 'flows.json'), 'utf8');
   async function deployedWithNoWarning(): Promise<void> {
     const { asked, notices } = await hands.deploy();
@@ -101,7 +103,6 @@ describe('SMA in the editor (e2e)', function () {
     await page.locator('#node-config-input-host').fill('127.0.0.1');
     await page.locator('#node-config-input-port').fill(String(neighbour.port));
     await page.locator('#node-config-input-password').fill(WRONG_PASSWORD);
-    const invalidFields = async (): Promise<string[]> => page.locator('.red-ui-tray').last().locator('.input-error').evaluateAll((es) => es.map((e) => e.id));
     assert.deepEqual(await invalidFields(), [], 'a Speedwire device with host and port: no field marked invalid');
 
     // a wrong password: refused, as the device says it
@@ -141,6 +142,7 @@ describe('SMA in the editor (e2e)', function () {
     assert.equal(await visible('#sma-inverter-scan'), true, 'Data1: Scan shown');
     for (const id of ['host', 'port', 'btAddress', 'password', 'group']) assert.equal(await visible(`#node-config-input-${id}`), false, `Data1: ${id} hidden`);
     assert.equal(await visible('#sma-inverter-logon-test'), false, 'Data1: no logon test');
+    assert.deepEqual(await invalidFields(), ['node-config-input-bus', 'node-config-input-serial'], 'Data1 needs a bus and the serial');
 
     // the new bus, from the inverter's bus select
     await page.locator('#node-config-input-bus').selectOption('_ADD_');
@@ -169,7 +171,7 @@ describe('SMA in the editor (e2e)', function () {
 
     // Scan on the deployed bus: both devices; the second picked from the list
     await hands.openDialog(read);
-    await page.locator('#dialog-form .red-ui-editableList-container li').last().locator('a[id$="-edit"], a.red-ui-button:has(i.fa-pencil)').first().click();
+    await page.locator('#dialog-form .red-ui-editableList-container li').last().locator('a[id$="-edit"]').click();
     await page.locator('#node-config-input-transport').waitFor({ state: 'visible', timeout: 10000 });
     await page.locator('#sma-inverter-scan').click();
     const found = await answered('#sma-inverter-scan-reason', /discovering/, 25000);
@@ -181,7 +183,7 @@ describe('SMA in the editor (e2e)', function () {
     await page.locator('#sma-inverter-found').selectOption(String(DATA1_DEVICES[1].serial));
     assert.equal(await page.locator('#node-config-input-serial').inputValue(), String(DATA1_DEVICES[1].serial), 'picking fills the serial');
     await page.locator('.red-ui-tray').last().screenshot({ path: outputFile('sma-inverter-data1-scan.png') });
-    assert.deepEqual(await page.locator('.red-ui-tray').last().locator('.input-error').evaluateAll((es) => es.map((e) => e.id)), [], 'no field marked invalid');
+    assert.deepEqual(await invalidFields(), [], 'no field marked invalid');
     await hands.configDone('#node-config-input-transport');
     await hands.done();
 
@@ -191,6 +193,17 @@ describe('SMA in the editor (e2e)', function () {
     await page.waitForFunction((topic) => Array.from(document.querySelectorAll('#red-ui-sidebar-content .red-ui-debug-msg-topic')).some((t) => (t.textContent ?? '').split(' : ')[0] === topic), picked, { timeout: 10000 });
     assert.ok(!(await debugTopics()).includes(`sma/${DATA1_DEVICES[0].serial}`), 'the device not picked is not read');
     assert.equal(data1.overlaps, 0);
+
+    // the Speedwire device opened again now that there is a bus: its hidden bus select shows the bus, which is not stored
+    await hands.openDialog(read);
+    await page.locator('#dialog-form .red-ui-editableList-container li').first().locator('a[id$="-edit"]').click();
+    await page.locator('#node-config-input-host').waitFor({ state: 'visible', timeout: 10000 });
+    assert.equal(await page.locator('#node-config-input-name').last().inputValue(), 'garage');
+    await hands.configDone('#node-config-input-host');
+    await hands.done();
+    const garageBus = await page.evaluate(`(() => { let b; RED.nodes.eachConfig((n) => { if (n.type === 'sma-inverter' && n.name === 'garage') b = n.bus; }); return b; })()`);
+    assert.equal(garageBus, '', 'a Speedwire device stores no bus');
+    assert.equal(await page.locator('#red-ui-header-button-deploy').evaluate((e) => e.classList.contains('disabled')), true, 'nothing changed to deploy');
   });
 
   it('after a reload every node is valid; the password is a credential, in neither GET /flows nor flows.json', async function () {
