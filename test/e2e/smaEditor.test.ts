@@ -93,6 +93,10 @@ describe('SMA in the editor (e2e)', function () {
     await hands.openDialog(read);
     await hands.addNewInverter('#node-config-input-transport');
     await page.locator('#node-config-input-name').last().fill('garage');
+    await page.locator('#node-config-input-transport').selectOption('bluetooth');
+    for (const id of ['bus', 'btAddress', 'password', 'group']) assert.equal(await visible(`#node-config-input-${id}`), true, `Bluetooth: ${id} shown`);
+    for (const id of ['address', 'framing', 'host']) assert.equal(await visible(`#node-config-input-${id}`), false, `Bluetooth: ${id} hidden`);
+    assert.equal(await visible('#sma-inverter-scan'), false, 'Bluetooth: no scan');
     await page.locator('#node-config-input-transport').selectOption('speedwire');
     assert.equal(await visible('#node-config-input-bus'), false, 'Speedwire: no bus row');
     assert.equal(await visible('#sma-inverter-scan'), false, 'Speedwire: no scan');
@@ -194,8 +198,11 @@ describe('SMA in the editor (e2e)', function () {
     assert.ok(!(await debugTopics()).includes(`sma/${DATA1_DEVICES[0].serial}`), 'the device not picked is not read');
     assert.equal(data1.overlaps, 0);
 
+    assert.equal(await text(`#red-ui-workspace-chart g.red-ui-flow-node-group[id="${read}"] .red-ui-flow-node-label`), 'sma read 2 devices');
+
     // the Speedwire device opened again now that there is a bus: its hidden bus select shows the bus, which is not stored
     await hands.openDialog(read);
+    await page.locator('.red-ui-tray').last().screenshot({ path: outputFile('sma-read-dialog.png') });
     await page.locator('#dialog-form .red-ui-editableList-container li').first().locator('a[id$="-edit"]').click();
     await page.locator('#node-config-input-host').waitFor({ state: 'visible', timeout: 10000 });
     assert.equal(await page.locator('#node-config-input-name').last().inputValue(), 'garage');
