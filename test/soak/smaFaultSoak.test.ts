@@ -9,7 +9,7 @@ import { describeSmaSoak, runSmaFaultSoak, smaRigStalls, type SmaSoakResult, typ
 import { soakLog, soakSize, soakTimeout } from './soakSize';
 
 const TRANSPORTS: SmaSoakTransport[] = ['pty', 'tcp'];
-const CALLS = soakSize(240, 20000);
+const CALLS = soakSize(160, 20000);
 
 /** every run, reruns included: the invariants hold on each */
 let results: SmaSoakResult[] = [];
