@@ -107,6 +107,8 @@ export class SmaPoller {
   private readonly scheduler: Scheduler;
   private readonly runner: CycleRunner<Record<string, never>, SmaCycleSummary>;
   private readonly state = new Map<string, DeviceState>();
+  /** aborted by stop(): a read's exchanges still queued end at once (a Data1 channel list is many) */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: SmaPollerOptions) {
     this.scheduler = options.scheduler ?? systemScheduler;
@@ -139,8 +141,12 @@ export class SmaPoller {
     return this.runner.trigger({});
   }
 
-  /** No new cycle starts; resolves when the read under way (if any) has ended. */
+  /**
+   * No new cycle starts, and the read under way stops after the exchange on the wire (the rest of
+   * its exchanges end "cancelled", never sent); resolves when it has.
+   */
   stop(): Promise<void> {
+    this.stopping.abort(new Error('the SMA reader was stopped'));
     return this.runner.stop();
   }
 
@@ -189,7 +195,7 @@ export class SmaPoller {
     const state = this.state.get(target.id) ?? { silentCycles: 0 };
     let reading: SmaReading;
     try {
-      reading = await target.source.read();
+      reading = await target.source.read({ signal: this.stopping.signal });
     } catch (err) {
       const at = this.scheduler.wallNow();
       const silent = err instanceof TransportError && (err.kind === 'timeout' || err.kind === 'unreachable');

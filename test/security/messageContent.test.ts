@@ -12,10 +12,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { helper } from '../support/nodeRed';
-import { startSimFleet, DEFAULT_KACO, DEFAULT_XW, type SimFleet } from '../../lib/sim/simFleet';
+import { startSimFleet, DEFAULT_KACO, DEFAULT_SMA_DATA1, DEFAULT_XW, type SimFleet } from '../../lib/sim/simFleet';
 import { XW_TABLE } from '../../lib/xw/registerTable';
 import { COMMANDS } from '../../lib/xw/commandTable';
 import { KACO_COMMANDS } from '../../lib/kaco/commands';
+import { DATA1_COMMANDS } from '../../lib/sma/data1Commands';
 import { allNodesFlow, builtNodeTypes } from '../soak/allNodesFlow';
 
 type FlowNodes = Parameters<typeof helper.load>[1];
@@ -105,6 +106,7 @@ describe('security: message content never reaches a shell, a file path or the wi
       host: '127.0.0.1',
       xw: { ...DEFAULT_XW, transport: 'pty', switchDelayMs: 50, baudRate: 115200 },
       kaco: { ...DEFAULT_KACO, transport: 'pty', startHour: 12, baudRate: 115200 },
+      smaData1: { ...DEFAULT_SMA_DATA1, count: 1, transport: 'pty', startHour: 12, baudRate: 19200 },
     });
     userDir = (helper.settings({}) as unknown as Msg).userDir;
     helper.settings({ userDir: dir });
@@ -180,6 +182,16 @@ describe('security: message content never reaches a shell, a file path or the wi
     for (const r of requests) {
       assert.ok(Object.hasOwn(KACO_COMMANDS, r.command), `command ${r.command}`);
       assert.ok(fleet.kaco?.addresses.includes(r.address), `address ${r.address}`);
+    }
+  });
+
+  it('sends SMA only Data1 commands of its table, to the configured device or as the protocol\'s broadcasts', () => {
+    const requests = fleet.smaData1?.sim.requests ?? [];
+    const codes = new Set<number>(Object.values(DATA1_COMMANDS).map((c) => c.code));
+    const address = fleet.smaData1?.addresses[0] || 1;
+    for (const r of requests) {
+      assert.ok(codes.has(r.command), `command ${r.command}`);
+      assert.ok(r.broadcast || r.destination === address, `to ${r.destination}`);
     }
   });
 

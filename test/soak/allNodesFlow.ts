@@ -1,6 +1,6 @@
 /**
  * A flow with every node type this package builds (each dist/nodes/<type>/<type>.js), wired to
- * the XW and KACO simulators on socat pty pairs, so a redeploy has real ports to release. A node
+ * the XW, KACO and SMA Data1 simulators on socat pty pairs, so a redeploy has real ports to release. A node
  * type without an entry here fails the build of the flow, naming it: a new type must join the
  * redeploy soak.
  */
@@ -35,6 +35,9 @@ function entriesFor(type: string, fleet: SimFleet, dir: string, deploy: number):
       return [
         { id: 'bus-xw', type, name: `xw line ${deploy}`, timeout: 300, pause: 0, deadline: 10000, trace: false, ...fleet.xw?.bus },
         { id: 'bus-kaco', type, name: `kaco line ${deploy}`, timeout: 1000, pause: 0, deadline: 30000, trace: false, ...fleet.kaco?.bus },
+        // SMA Data1 needs the line set to 1200 baud; the simulator may model a faster one (the soaks
+        // start it at 19200), so a redeploy does not wait seconds for a 1200-baud telegram to end
+        { id: 'bus-sma', type, name: `sma line ${deploy}`, timeout: 1000, pause: 0, deadline: 60000, trace: false, ...fleet.smaData1?.bus, baudRate: 1200 },
       ];
     case 'xw-inverter':
       return XW_UNITS.map((unit) => ({ id: `xw${unit}`, type, name: `XW ${unit}`, bus: 'bus-xw', unit }));
@@ -54,6 +57,17 @@ function entriesFor(type: string, fleet: SimFleet, dir: string, deploy: number):
       return [
         { id: 'n-kaco-read', z: tab, type, name: 'kaco read', inverters: KACO_ADDRESSES.map((a) => `kaco${a}`), interval: 1, yieldEvery: 3, timeout: 600, pause: 20, sleepAfter: 3, probeInterval: 60, shape: 'fields', measurement: 'kaco', statusMeasurement: 'kaco_communication', pvLoggerNames: false, tags: '{}', wires: [['out-kaco'], []] },
         catcher('out-kaco'),
+      ];
+    case 'sma-inverter': {
+      // SMA Data1 on its own 1200-baud pty: a third real port to release, at a known address (no discovery)
+      const serial = fleet.smaData1?.serials[0];
+      if (serial === undefined) throw new Error('the flow with every node type needs the SMA Data1 simulator (smaData1 in the fleet)');
+      return [{ id: 'sma1', type, name: 'sunny boy', transport: 'data1', bus: 'bus-sma', serial: String(serial), address: String(fleet.smaData1?.addresses[0] || 1), framing: 'smanet', sleepAfter: 3, probeInterval: 60 }];
+    }
+    case 'sma-read':
+      return [
+        { id: 'n-sma-read', z: tab, type, name: 'sma read', inverters: ['sma1'], interval: 1, shape: 'fields', measurement: 'sma', statusMeasurement: 'sma_communication', tags: '{}', wires: [['out-sma'], [], []] },
+        catcher('out-sma'),
       ];
     case 'pv-watchdog':
       return [
@@ -82,6 +96,6 @@ export function allNodesFlow(types: readonly string[], fleet: SimFleet, dir: str
   if (missing.length) throw new Error(`the redeploy soak has no flow entry for node type(s) ${missing.join(', ')}: add them to test/soak/allNodesFlow.ts`);
   // the readings feed the cache, as on a real site
   const cache = flow.find((n) => n.type === 'pv-cache');
-  if (cache) for (const n of flow) if (n.type === 'xw-poll' || n.type === 'kaco-read') (n.wires as string[][])[0].push('n-cache');
+  if (cache) for (const n of flow) if (n.type === 'xw-poll' || n.type === 'kaco-read' || n.type === 'sma-read') (n.wires as string[][])[0].push('n-cache');
   return flow;
 }

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SerialPort } from 'serialport';
 import { helper } from '../support/nodeRed';
-import { startSimFleet, DEFAULT_KACO, DEFAULT_XW, type SimFleet } from '../../lib/sim/simFleet';
+import { startSimFleet, DEFAULT_KACO, DEFAULT_SMA_DATA1, DEFAULT_XW, type SimFleet } from '../../lib/sim/simFleet';
 import { allNodesFlow, builtNodeTypes } from './allNodesFlow';
 import { soakLog, soakSize, soakTimeout } from './soakSize';
 
@@ -90,6 +90,7 @@ describe(`soak: ${DEPLOYS} redeploys of a flow with every node type`, function (
       host: '127.0.0.1',
       xw: { ...DEFAULT_XW, transport: 'pty', switchDelayMs: 50, baudRate: 115200 },
       kaco: { ...DEFAULT_KACO, transport: 'pty', startHour: 12, baudRate: 115200 },
+      smaData1: { ...DEFAULT_SMA_DATA1, count: 1, transport: 'pty', startHour: 12, baudRate: 19200 },
     });
     // the watchdog's reason file and anything else a node keeps under the user directory
     userDir = (helper.settings({}) as unknown as Record<string, unknown>).userDir as string | undefined;
@@ -146,6 +147,7 @@ describe(`soak: ${DEPLOYS} redeploys of a flow with every node type`, function (
     assert.ok(readings >= DEPLOYS * 0.9, `the XW poll read after (almost) every deploy: ${readings}`);
     await openExclusively(fleet.xw?.path as string);
     await openExclusively(fleet.kaco?.path as string);
+    await openExclusively(fleet.smaData1?.path as string);
     assert.ok(after.fds <= baseline.fds, `file descriptors: ${baseline.fds} before, ${after.fds} after`);
     // handles by kind; timers by who made them (another test file's simulator may still be shutting down)
     const { Timeout: _timeoutsBefore, ...handlesBefore } = baseline.resources;
