@@ -203,7 +203,16 @@ describe('pv-cache node', function () {
     await until(() => db.received.length === 1, 'first stored and forwarded');
     // another program holds the file's write lock
     const other = new Database(file);
-    other.exec('BEGIN EXCLUSIVE');
+    // the worker may be writing this instant (the first message's acknowledgement): wait for the lock as another program would
+    await until(() => {
+      try {
+        other.exec('BEGIN EXCLUSIVE');
+        return true;
+      } catch (e) {
+        if (!/database is locked/.test(String(e))) throw e;
+        return false;
+      }
+    }, 'the exclusive lock taken');
     try {
       const err = nextError();
       cache.receive({ measurement: 'pv', payload: { seq: 2 } } as never);
