@@ -83,7 +83,7 @@ describe('SMA in the editor (e2e)', function () {
     assert.ok(notices.length > 0 && notices.every((t) => !/unused|invalid|warning|error/i.test(t)), `no warning: ${JSON.stringify(notices)}`);
   }
   /** the topics of the messages in the debug sidebar ("sma/2100123456 : msg.payload : array[2]") */
-  const debugTopics = async (): Promise<string[]> => (await page.locator('#red-ui-sidebar-content .red-ui-debug-msg .red-ui-debug-msg-topic').allTextContents()).map((t) => t.split(' : ')[0]);
+  const debugTopics = async (): Promise<string[]> => (await page.locator('.red-ui-debug-msg .red-ui-debug-msg-topic').allTextContents()).map((t) => t.split(' : ')[0]);
 
   let read: string;
 
@@ -132,8 +132,9 @@ describe('SMA in the editor (e2e)', function () {
     await hands.wire(read, 0, debug);
     await deployedWithNoWarning();
     assert.match(await hands.statusMatches(read, /^1 ok/, 15000), /^1 ok/);
-    await page.locator('#red-ui-tab-debug-link-button').click();
-    await page.locator('#red-ui-sidebar-content .red-ui-debug-msg').first().waitFor({ state: 'visible', timeout: 10000 });
+    // the debug sidebar by its action (Node-RED 5's sidebar has no tab button of Node-RED 4's id)
+    await page.evaluate(() => (window as unknown as { RED: { actions: { invoke(a: string): void } } }).RED.actions.invoke('core:show-debug-tab'));
+    await page.locator('.red-ui-debug-msg').first().waitFor({ state: 'visible', timeout: 10000 });
     assert.ok((await debugTopics()).includes(`sma/${SMC.serial}`), `the reading, by its topic, in the debug sidebar: ${(await debugTopics()).join(', ')}`);
   });
 
@@ -194,7 +195,7 @@ describe('SMA in the editor (e2e)', function () {
     await deployedWithNoWarning();
     assert.match(await hands.statusMatches(read, /^2 ok/, 30000), /^2 ok/);
     const picked = `sma/${DATA1_DEVICES[1].serial}`;
-    await page.waitForFunction((topic) => Array.from(document.querySelectorAll('#red-ui-sidebar-content .red-ui-debug-msg-topic')).some((t) => (t.textContent ?? '').split(' : ')[0] === topic), picked, { timeout: 10000 });
+    await page.waitForFunction((topic) => Array.from(document.querySelectorAll('.red-ui-debug-msg-topic')).some((t) => (t.textContent ?? '').split(' : ')[0] === topic), picked, { timeout: 10000 });
     assert.ok(!(await debugTopics()).includes(`sma/${DATA1_DEVICES[0].serial}`), 'the device not picked is not read');
     assert.equal(data1.overlaps, 0);
 
