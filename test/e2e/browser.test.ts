@@ -13,6 +13,9 @@ import { startDemo, type Demo } from '../../scripts/demo';
 import { launchChromium, negativeSvgSizes, pageErrors, screenshot, type Browser } from './support/browser';
 import { exampleFiles, readExample, ROOT } from './support/exampleFlows';
 
+/** how long a dialog, tray or sidebar may take to appear or go on a loaded machine (a bound, not a timed assertion) */
+const UI_WAIT_MS = 30000;
+
 /** every node type this package has: one folder under nodes/ with its editor file */
 function packageNodeTypes(): string[] {
   const dir = path.join(ROOT, 'nodes');
@@ -66,6 +69,12 @@ describe('the demo in a real browser (e2e)', function () {
       await page.goto(demo.editorUrl);
       await page.waitForFunction('typeof RED !== "undefined" && RED.nodes && document.querySelectorAll(".red-ui-palette-node[data-palette-type=\\"inject\\"]").length > 0 && RED.nodes.filterNodes({}).length > 0', undefined, { timeout: 60000 });
       await screenshot(page, 'editor');
+    });
+
+    // a failed step can leave its dialog open; close it so the next test starts from the workspace
+    afterEach(async function () {
+      if (this.currentTest?.state !== 'failed') return;
+      await page.evaluate('for (let i = 0; i < 5 && document.querySelector(".red-ui-tray"); i++) RED.tray.close()');
     });
 
     after(async function () {
@@ -131,28 +140,28 @@ describe('the demo in a real browser (e2e)', function () {
         RED.view.importNodes([{ id: ${JSON.stringify(id)}, type: 'xw-poll', z: RED.workspaces.active(), x: 300, y: 700, inverters: [], interval: 10, energyInterval: 300, shape: 'readings', valueField: 'battery_power', measurement: 'xw', name: '', wires: [[], [], []] }], { generateIds: false, addFlow: false });
         RED.editor.edit(RED.nodes.node(${JSON.stringify(id)}));
       })()`);
-      await page.locator('#dialog-form').waitFor({ state: 'visible', timeout: 10000 });
+      await page.locator('#dialog-form').waitFor({ state: 'visible', timeout: UI_WAIT_MS });
       const list = page.locator('#dialog-form .node-input-inverters-row');
       await list.locator('.red-ui-editableList-addButton').click();
       // the new row is Node-RED's config select: "Add new xw-inverter…", its + opens the config tray
       await list.locator('a[id$="-add"]').last().click();
-      await page.locator('#node-config-input-unit').waitFor({ state: 'visible', timeout: 10000 });
+      await page.locator('#node-config-input-unit').waitFor({ state: 'visible', timeout: UI_WAIT_MS });
       await page.locator('#node-config-input-btn-bus-add').click();
-      await page.locator('#node-config-input-serialPort').waitFor({ state: 'visible', timeout: 10000 });
+      await page.locator('#node-config-input-serialPort').waitFor({ state: 'visible', timeout: UI_WAIT_MS });
       // a new bus is valid at once: pause comes up 0, not empty and red
       assert.equal(await page.locator('#node-config-input-pause').inputValue(), '0');
       await page.locator('#node-config-input-name').fill('palette bus');
       await page.locator('#node-config-input-serialPort').fill('/dev/ttyNOPE0');
       await screenshot(page, 'dialog-new-rs485-bus');
       await page.locator('#node-config-dialog-ok').last().click();
-      await page.locator('#node-config-input-serialPort').waitFor({ state: 'detached', timeout: 10000 });
+      await page.locator('#node-config-input-serialPort').waitFor({ state: 'detached', timeout: UI_WAIT_MS });
       await page.locator('#node-config-input-unit').fill('11');
       await screenshot(page, 'dialog-new-xw-inverter');
       await page.locator('#node-config-dialog-ok').last().click();
-      await page.locator('#node-config-input-unit').waitFor({ state: 'detached', timeout: 10000 });
+      await page.locator('#node-config-input-unit').waitFor({ state: 'detached', timeout: UI_WAIT_MS });
       await screenshot(page, 'dialog-xw-poll-inverters');
       await page.locator('#node-dialog-ok').click();
-      await page.locator('#dialog-form').waitFor({ state: 'detached', timeout: 10000 });
+      await page.locator('#dialog-form').waitFor({ state: 'detached', timeout: UI_WAIT_MS });
       const state = (await page.evaluate(`(() => {
         const n = RED.nodes.node(${JSON.stringify(id)});
         const inv = RED.nodes.node(n.inverters[0]);
@@ -181,12 +190,12 @@ describe('the demo in a real browser (e2e)', function () {
         const isConfig = (await page.evaluate(`RED.nodes.getType(${JSON.stringify(type)}).category`)) === 'config';
         if (isConfig) {
           await page.evaluate(`RED.editor.editConfig("", ${JSON.stringify(type)}, "_ADD_")`);
-          await page.locator(`#node-config-dialog-edit-form`).waitFor({ state: 'visible', timeout: 10000 });
+          await page.locator(`#node-config-dialog-edit-form`).waitFor({ state: 'visible', timeout: UI_WAIT_MS });
           assert.ok((await page.locator('#node-config-dialog-edit-form [id^="node-config-input-"]').count()) > 0, `${type}: no input in the dialog`);
           await sleep(300);
           await screenshot(page, `dialog-${type}`);
           await page.locator('#node-config-dialog-cancel').click();
-          await page.locator('#node-config-dialog-edit-form').waitFor({ state: 'detached', timeout: 10000 });
+          await page.locator('#node-config-dialog-edit-form').waitFor({ state: 'detached', timeout: UI_WAIT_MS });
         } else {
           const id = `e2e-${type}`;
           await page.evaluate(`(() => {
@@ -196,17 +205,17 @@ describe('the demo in a real browser (e2e)', function () {
             RED.view.importNodes([n], { generateIds: false, addFlow: false });
             RED.editor.edit(RED.nodes.node(${JSON.stringify(id)}));
           })()`);
-          await page.locator('#dialog-form').waitFor({ state: 'visible', timeout: 10000 });
+          await page.locator('#dialog-form').waitFor({ state: 'visible', timeout: UI_WAIT_MS });
           assert.ok((await page.locator('#dialog-form [id^="node-input-"]').count()) > 0, `${type}: no input in the dialog`);
           await sleep(300);
           await screenshot(page, `dialog-${type}`);
           await page.locator('#node-dialog-cancel').click();
-          await page.locator('#dialog-form').waitFor({ state: 'detached', timeout: 10000 });
+          await page.locator('#dialog-form').waitFor({ state: 'detached', timeout: UI_WAIT_MS });
           await page.evaluate(`(() => { const n = RED.nodes.node(${JSON.stringify(id)}); if (n) { RED.nodes.remove(n.id); RED.view.redraw(true); } })()`);
         }
         await page.evaluate(`RED.sidebar.help.show(${JSON.stringify(type)})`);
         const snippet = helpSnippet(type);
-        await page.locator('#red-ui-sidebar').getByText(snippet, { exact: false }).first().waitFor({ state: 'visible', timeout: 10000 });
+        await page.locator('#red-ui-sidebar').getByText(snippet, { exact: false }).first().waitFor({ state: 'visible', timeout: UI_WAIT_MS });
         await sleep(200);
         assert.deepEqual(errors.slice(before), [], `${type}: console errors`);
       });
@@ -294,7 +303,7 @@ describe('the demo in a real browser (e2e)', function () {
       const writesBefore = xw.units.map((u) => xw.sim.writeCount(u));
       await page.getByRole('button', { name: 'standby', exact: true }).click();
       const cancel = page.getByRole('button', { name: 'Cancel' });
-      await cancel.waitFor({ timeout: 10000 });
+      await cancel.waitFor({ timeout: UI_WAIT_MS });
       await page.getByText(/Put every XW unit in standby/).waitFor();
       await screenshot(page, 'dashboard-standby-confirmation');
       await cancel.click();

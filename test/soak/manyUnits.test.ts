@@ -19,8 +19,9 @@ describe('soak: 36 inverters on one bus', function () {
     const units = Array.from({ length: 36 }, (_, i) => 10 + i);
     const device = new XwDevice(units, { live: false });
     device.setDead(30, true);
+    // the simulator shares this process's event loop: the response timeout leaves room for a loaded machine's lag
     const sim = await startModbusSlave(device, { transport: 'pty' }, { baudRate: 115200, turnaroundMs: 2 });
-    const bus = acquireBus({ link: { kind: 'serial', path: sim.clientPath as string, baudRate: 115200, format: FORMAT_8N1 }, framing: 'rtu', timeoutMs: 100, pauseMs: 0, deadlineMs: 20000, trace: false }, 'many');
+    const bus = acquireBus({ link: { kind: 'serial', path: sim.clientPath as string, baudRate: 115200, format: FORMAT_8N1 }, framing: 'rtu', timeoutMs: 500, pauseMs: 0, deadlineMs: 20000, trace: false }, 'many');
     try {
       const poller = new XwPoller(modbusClientFor(bus), { owner: 'many', units: units.map((unit) => ({ unit, name: `XW ${unit}` })), energyIntervalMs: 0, splits: new SplitMemory() });
       for (let cycle = 0; cycle < 3; cycle++) {
