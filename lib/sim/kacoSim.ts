@@ -132,6 +132,11 @@ export class KacoSim {
     return this.requests.filter((r) => r.overlap).length;
   }
 
+  /** resolves once every reply due so far has been written (a barrier for tests, instead of a sleep) */
+  async settled(): Promise<void> {
+    while (this.pendingReplies.size > 0) await Promise.all([...this.pendingReplies]);
+  }
+
   async close(): Promise<void> {
     this.abort.abort();
     await Promise.all([...this.pendingReplies]);

@@ -94,9 +94,14 @@ export = function register(RED: NodeAPI): void {
     const w0 = watchdog;
     const started: Promise<void> = w0
       ? Promise.all([w0.start(), delay]).then(async ([reason]) => {
-          if (!reason || closing) return;
+          if (closing) return;
+          if (!reason) {
+            node.trace(_('pv-watchdog.log.nothingAtStart'));
+            return;
+          }
           node.send([null, { topic: 'reboot-reason', measurement: 'reboot', payload: reason } as NodeMessage, null]);
           await w0.markReported();
+          node.trace(_('pv-watchdog.log.reportedAtStart'));
         })
       : Promise.resolve();
     started.catch((err: Error) => node.error(`${_('pv-watchdog.error.reasonFile')}: ${err.message}`));

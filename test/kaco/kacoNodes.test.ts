@@ -239,7 +239,7 @@ describe('kaco-read redeploys', function () {
         assert.equal(allBuses().length, 0, `deploy ${i}: bus released`);
         await openExclusively(sim.clientPath as string);
       }
-      await new Promise((r) => setTimeout(r, 700)); // replies still due from the simulator
+      await sim.settled(); // the replies still due from the simulator written, its timers done
       // One request at a time, also across redeploys: the bus lets the request on the wire finish
       // and the line fall quiet before it releases the port.
       const overlaps = sim.requests.map((r, k) => (r.overlap ? k : -1)).filter((k) => k >= 0);

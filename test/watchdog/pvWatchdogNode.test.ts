@@ -57,6 +57,13 @@ describe('pv-watchdog node', function () {
     for (const key of ['reboot', 'reasons', 'stats', 'caught'] as const) helper.getNode(key)!.on('input', (m: NodeMessage) => out[key].push(m as Msg));
     return helper.getNode('wd')!;
   };
+  /** the start-up check's trace lines of this runtime's pv-watchdog (the helper's spy sees every log call, trace level included) */
+  const startLogs = (): string[] =>
+    helper
+      .log()
+      .args.map(([m]) => m as { id?: string; level?: number; msg?: unknown })
+      .filter((m) => m.id === 'wd' && typeof m.msg === 'string' && m.msg.endsWith('AtStart'))
+      .map((m) => m.msg as string);
   const statusesOf = (node: Node): NodeStatus[] => {
     const seen: NodeStatus[] = [];
     const original = node.status.bind(node);
@@ -123,6 +130,7 @@ describe('pv-watchdog node', function () {
     assert.equal(out.reasons[0].measurement, 'reboot');
     assert.deepEqual(out.reasons[0].payload, last);
     await until(() => JSON.parse(fs.readFileSync(reasonFile(), 'utf8')).reported === true, 'marked reported');
+    await until(() => startLogs().includes('pv-watchdog.log.reportedAtStart'), 'the start-up check done');
 
     await helper.unload();
     out = { reboot: [], reasons: [], stats: [], caught: [] };
@@ -130,8 +138,9 @@ describe('pv-watchdog node', function () {
     const statuses = statusesOf(again);
     again.receive({ topic: 'logger', payload: true } as NodeMessage);
     await until(() => statuses.some((s) => s.text === 'pv-watchdog.status.healthy'), 'running');
-    // the start-up report would go out 100 ms after the start: wait well past it
-    await new Promise((r) => setTimeout(r, 500));
+    // the start-up check ends with a trace line either way: after it, nothing more can be reported
+    await until(() => startLogs().includes('pv-watchdog.log.nothingAtStart'), 'the start-up check done');
+    assert.deepEqual(startLogs(), ['pv-watchdog.log.nothingAtStart'], 'this start found nothing to report');
     assert.equal(out.reasons.length, 0, 'reported exactly once');
     assert.equal(fs.readFileSync(marker, 'utf8'), 'decided\ndecided\n', 'no command at start');
   });
