@@ -46,6 +46,12 @@ export interface FaultSoakResult {
   /** calls that resolved with values other than the registers hold */
   wrongValues: number;
   wrongExamples: string[];
+  /**
+   * for each wrong value (the first 20), the request whose reply it was — the values name their
+   * unit and address — with that request's relay delay and how long after the bus's write the
+   * simulator answered it, so each is tied to its own rig timing, not to the run's
+   */
+  wrongOrigins: string[];
   /** typed errors by kind (TransportError kind, exception_<code>, protocol) */
   errors: Record<string, number>;
   /** errors that were not TransportError / ModbusException / ProtocolError */
@@ -159,6 +165,7 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
     ok: 0,
     wrongValues: 0,
     wrongExamples: [],
+    wrongOrigins: [],
     errors: {},
     untyped: [],
     neverEnded: 0,
@@ -177,6 +184,9 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
     seconds: 0,
     cpuMsPerCall: 0,
   };
+  // wrong values waiting to be tied to the request whose reply they were, and the last records seen
+  const wrongPending: WrongValue[] = [];
+  const recent: FoldedRecord[] = [];
   // the simulator's records, brought over and forgotten there every so often
   let previous: RequestRecord | undefined;
   let folding: Promise<void> | undefined;
@@ -193,6 +203,8 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
           if (relay && writtenAt === undefined) result.relayUnmatched++;
           const relayMs = writtenAt === undefined ? 0 : r.arrivedAt - writtenAt;
           result.relayMaxMs = Math.max(result.relayMaxMs, relayMs);
+          recent.push({ record: r, writtenAt });
+          if (recent.length > RECENT_RECORDS) recent.shift();
           if (relayMs > RELAY_LATE_LIMIT * timeoutMs) result.relayStalls++;
           else if (r.repliedAt !== null && r.repliedAt - (writtenAt ?? r.arrivedAt) > RIG_LATE_LIMIT * timeoutMs) result.simulatorStalls++;
           if (r.overlap && result.overlapExamples.length < 5) {
@@ -202,6 +214,7 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
           previous = r;
         }
         relay?.forgetMatched();
+        tieWrongValues(wrongPending, recent, result, timeoutMs, false);
       })
       .finally(() => (folding = undefined)));
 
@@ -216,6 +229,7 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
         if (expected && JSON.stringify(values) !== JSON.stringify(expected)) {
           result.wrongValues++;
           if (result.wrongExamples.length < 5) result.wrongExamples.push(`${what}: got ${JSON.stringify(values)?.slice(0, 60)}`);
+          if (Array.isArray(values) && values.length > 0) wrongPending.push({ what, detectedAt: performance.now(), unit: values[0] >> 8, address: values[0] & 0xff, count: values.length });
         } else result.ok++;
         return 'ok';
       },
@@ -322,6 +336,7 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
     result.cpuMsPerCall = (cpu.user + cpu.system) / 1000 / Math.max(1, result.calls);
     await foldSim().catch(() => undefined);
     await foldSim().catch(() => undefined);
+    tieWrongValues(wrongPending, recent, result, timeoutMs, true);
     if (noisy) {
       result.faults.garbled = noisy.counts.garbled;
       result.faults.late = noisy.counts.late;
@@ -333,6 +348,57 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
   result.memoryEnd = heapBytes();
   if (!warmed) result.memoryWarm = result.memoryEnd;
   return result;
+}
+
+/** records kept for tying a wrong value to its request (a few seconds of traffic at 115200 baud) */
+const RECENT_RECORDS = 4000;
+
+export interface WrongValue {
+  what: string;
+  detectedAt: number;
+  /** the request the values belong to (registerValue: unit × 256 + address) */
+  unit: number;
+  address: number;
+  count: number;
+  /** the latest record of that request before the wrong value was seen */
+  found?: FoldedRecord;
+}
+
+export interface FoldedRecord {
+  record: RequestRecord;
+  /** when the bus wrote it (test/soak/writeLog.ts), on this process's clock */
+  writtenAt: number | undefined;
+}
+
+/**
+ * Ties each wrong value to the request whose reply it was: the latest simulator record of that
+ * unit, address and count that arrived before the wrong value was seen. A value is settled once a
+ * record that arrived after it has been folded (no earlier one can come), or at the end.
+ */
+export function tieWrongValues(pending: WrongValue[], recent: FoldedRecord[], result: FaultSoakResult, timeoutMs: number, final: boolean): void {
+  const lastArrived = recent.length > 0 ? recent[recent.length - 1].record.arrivedAt : Number.NEGATIVE_INFINITY;
+  for (const w of [...pending]) {
+    for (let i = recent.length - 1; i >= 0; i--) {
+      const { record } = recent[i];
+      if (record.arrivedAt > w.detectedAt) continue;
+      if (record.unit === w.unit && record.functionCode === 3 && record.address === w.address && record.count === w.count) {
+        if (!w.found || record.arrivedAt > w.found.record.arrivedAt) w.found = recent[i];
+        break;
+      }
+    }
+    if (!final && lastArrived <= w.detectedAt) continue;
+    pending.splice(pending.indexOf(w), 1);
+    if (result.wrongOrigins.length >= 20) continue;
+    const f = w.found;
+    if (!f) {
+      result.wrongOrigins.push(`${w.what}: the reply of read ${w.unit}/${w.address}/${w.count}, whose request the simulator's records no longer hold`);
+      continue;
+    }
+    const from = f.writtenAt ?? f.record.arrivedAt;
+    const relay = f.writtenAt === undefined ? 'no write matched' : `relay ${(f.record.arrivedAt - f.writtenAt).toFixed(1)} ms`;
+    const replied = f.record.repliedAt === null ? 'never answered' : `answered ${(f.record.repliedAt - from).toFixed(1)} ms after the write (${((f.record.repliedAt - from) / timeoutMs).toFixed(2)} timeouts)`;
+    result.wrongOrigins.push(`${w.what}: the reply of read ${w.unit}/${w.address}/${w.count} written ${(w.detectedAt - from).toFixed(1)} ms before, ${relay}, ${replied}, fault ${f.record.fault ?? 'none'}`);
+  }
 }
 
 /** the times the rig itself was later than the late-reply rule covers: the run proves nothing about the bus */
@@ -352,6 +418,7 @@ export function describeSoak(r: FaultSoakResult): string {
   return [
     `${r.transport}: ${r.calls} calls in ${r.seconds.toFixed(1)} s (${r.wireRequests} on the wire): ${r.ok} ok, ${r.wrongValues} wrong values, errors: ${errs}`,
     `  faults injected: ${faults}`,
+    ...r.wrongOrigins.map((o) => `  wrong value: ${o}`),
     `  simulator stalls ${r.simulatorStalls}, relay stalls ${r.relayStalls} (largest relay delay ${r.relayMaxMs.toFixed(1)} ms, records unmatched ${r.relayUnmatched}), overlaps ${r.overlaps} ${r.overlapExamples.join('; ')}, early ${r.earlyRequests}, max queue ${r.maxQueue}, never ended ${r.neverEnded}, untyped ${r.untyped.length}`,
     `  memory after warm-up ${(r.memoryWarm / 2 ** 20).toFixed(1)} MB, at the end ${(r.memoryEnd / 2 ** 20).toFixed(1)} MB; process CPU ${r.cpuMsPerCall.toFixed(3)} ms per call of this soak (every soak running beside it and the simulators included)`,
   ].join('\n');
