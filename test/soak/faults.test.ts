@@ -132,6 +132,8 @@ describe(`soak: ${KACO_CALLS} KACO requests per transport with 5 % of each KACO 
     for (const r of kaco) {
       assert.deepEqual(r.untyped, [], `${r.transport}: untyped errors`);
       assert.equal(r.wrongValues, 0, `${r.transport}: ${r.wrongExamples.join('; ')}`);
+      // the same values from another request's frame are a wrong answer all the same
+      assert.equal(r.notOwnReply, 0, `${r.transport}: answered with another request's frame: ${r.notOwnExamples.join('; ')}`);
       const errors = Object.values(r.errors).reduce((a, b) => a + b, 0);
       assert.equal(r.ok + r.typeCutOff + errors, r.calls);
       assert.ok(r.ok > r.calls * 0.6, `${r.transport}: ${r.ok} answered`);

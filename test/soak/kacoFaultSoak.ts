@@ -10,7 +10,7 @@ import { Bus } from '../../lib/bus/bus';
 import { ModbusException, ProtocolError, TransportError } from '../../lib/bus/errors';
 import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
 import { KacoClient } from '../../lib/kaco/kacoClient';
-import { KacoSim, type KacoFault } from '../../lib/sim/kacoSim';
+import { KacoSim, type KacoFault, type KacoRequestRecord } from '../../lib/sim/kacoSim';
 import { KACO_FAULTS } from '../../lib/sim/kacoFaults';
 import { heapBytes } from './memory';
 import { seededRandom } from './seededRandom';
@@ -33,6 +33,14 @@ export interface KacoSoakResult {
   rigLate: number;
   rigExamples: string[];
   /**
+   * calls answered before their own reply was whole: they took another request's frame for their
+   * answer (its values match: both inverters' readings stay the same all along). When that frame
+   * was an earlier reply the simulator wrote later than it was due (this process stalled: the
+   * simulator runs in it), it is counted as rig late; otherwise here — a bug, never excused.
+   */
+  notOwnReply: number;
+  notOwnExamples: string[];
+  /**
    * readings whose checked values came before the timeout and the type text after a long pause did
    * not (the client keeps the values, as it must: their checksum holds); only when the call
    * waited its whole timeout, otherwise they are wrong values
@@ -45,6 +53,9 @@ export interface KacoSoakResult {
 
 const ADDRESSES = [1, 2];
 const TIMEOUT_MS = 150;
+const LONG_PAUSE_MS = TIMEOUT_MS / 3;
+/** a reply the simulator wrote later than this past its due time: this process stalled (the simulator shares its event loop) */
+const RIG_LATE_MS = 10;
 
 export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, share: number, seed = 21): Promise<KacoSoakResult> {
   const random = seededRandom(seed);
@@ -55,13 +66,13 @@ export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, 
     baudRate: 115200,
     timeOfDay: () => 12.5,
     seed,
-    longPauseMs: TIMEOUT_MS / 3,
+    longPauseMs: LONG_PAUSE_MS,
     // past the timeout: lands in the window of the next request (to the other inverter, or the same)
     lateMs: TIMEOUT_MS + 10,
   });
   const link = transport === 'pty' ? { kind: 'serial' as const, path: sim.clientPath as string, baudRate: 9600, format: FORMAT_8N1 } : { kind: 'tcp' as const, host: '127.0.0.1', port: sim.port as number, lineBaudRate: 9600 };
   const bus = new Bus(`kaco-soak-${transport}`, { link, framing: 'rtu', timeoutMs: 1000, pauseMs: 0, deadlineMs: 30000, trace: false });
-  const result: KacoSoakResult = { transport, calls: 0, ok: 0, wrongValues: 0, wrongExamples: [], errors: {}, untyped: [], faults: {}, overlaps: 0, overlapExamples: [], afterGivingUp: 0, rigLate: 0, rigExamples: [], typeCutOff: 0, memoryWarm: 0, memoryEnd: 0, seconds: 0 };
+  const result: KacoSoakResult = { transport, calls: 0, ok: 0, wrongValues: 0, wrongExamples: [], errors: {}, untyped: [], faults: {}, overlaps: 0, overlapExamples: [], afterGivingUp: 0, rigLate: 0, rigExamples: [], notOwnReply: 0, notOwnExamples: [], typeCutOff: 0, memoryWarm: 0, memoryEnd: 0, seconds: 0 };
   const expected = new Map(ADDRESSES.map((a) => [a, sim.snapshot(a).measurements]));
   const started = performance.now();
   const windows: CallWindow[] = [];
@@ -106,6 +117,7 @@ export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, 
         } else result.errors[kind] = (result.errors[kind] ?? 0) + 1;
       }
       call.end = performance.now();
+      if (call.ok && !call.gaveUp) judgeOwnReply(sim, result, call, address, dropped);
       if (i === Math.floor(calls / 10)) result.memoryWarm = heapBytes();
       foldRequests(sim, result, windows, dropped);
     }
@@ -120,13 +132,51 @@ export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, 
 }
 
 /** one client call: the index of its request among all the simulator recorded, when it started and ended, and whether it got its answer */
-interface CallWindow {
+export interface CallWindow {
   request: number;
   start: number;
   end: number;
   ok: boolean;
   /** answered with the values but stopped waiting for the rest of the frame at the timeout */
   gaveUp?: boolean;
+  /** answered with another request's frame: 'rig' when the simulator wrote that frame late, else 'bug' */
+  stray?: 'rig' | 'bug';
+}
+
+/** how much later than it was due the simulator wrote a reply's first bytes, ms */
+function replyLateness(r: KacoRequestRecord): number {
+  if (r.repliedAt === null || r.doneBy === null) return 0;
+  const firstDue = r.fault === 'long-pause' ? r.doneBy - LONG_PAUSE_MS : r.doneBy;
+  return r.repliedAt - firstDue;
+}
+
+/**
+ * A call that ended before its own reply's last byte was due (same clock: the simulator runs in
+ * this process) answered with another frame. The earlier reply to the same inverter that the
+ * simulator wrote while the call was on the wire is that frame; it counts as the rig's when the
+ * simulator wrote it more than RIG_LATE_MS after it was due.
+ */
+export function judgeOwnReply(sim: Pick<KacoSim, 'requests'>, result: KacoSoakResult, call: CallWindow, address: number, dropped: { count: number }): void {
+  const index = call.request - dropped.count;
+  const own = sim.requests[index];
+  if (!own || own.address !== address) return; // the record of this call's request is not there: nothing to judge by
+  if (own.doneBy !== null && call.end >= own.doneBy) return;
+  let stray: KacoRequestRecord | undefined;
+  for (let k = index - 1; k >= 0 && !stray; k--) {
+    const r = sim.requests[k];
+    if (r.address === address && r.repliedAt !== null && r.repliedAt >= call.start - 1) stray = r;
+  }
+  const late = stray ? replyLateness(stray) : 0;
+  const what = `a call to ${address} (fault ${own.fault ?? 'none'}) answered after ${(call.end - call.start).toFixed(0)} ms, ${own.doneBy === null ? 'with no reply of its own due' : `${(own.doneBy - call.end).toFixed(1)} ms before its own reply was whole`}: ${stray ? `the frame of an earlier request to ${address} (fault ${stray.fault ?? 'none'}), written ${late.toFixed(1)} ms later than due` : 'no earlier frame found'}`;
+  if (stray && late > RIG_LATE_MS) {
+    call.stray = 'rig';
+    result.rigLate++;
+    if (result.rigExamples.length < 5) result.rigExamples.push(what);
+  } else {
+    call.stray = 'bug';
+    result.notOwnReply++;
+    if (result.notOwnExamples.length < 5) result.notOwnExamples.push(what);
+  }
 }
 
 /**
@@ -146,6 +196,11 @@ function foldRequests(sim: KacoSim, result: KacoSoakResult, calls: CallWindow[],
     const causeCall = cause && calls.find((c) => c.request === dropped.count + j);
     if (causeCall && causeCall.end === Infinity) continue; // its call is still open: judge at the next fold
     counted.add(reqs[i]);
+    if (causeCall?.stray === 'rig') {
+      // the call before took a stalled simulator's late frame for its answer, so its own reply was still coming: counted there
+      result.rigLate++;
+      continue;
+    }
     // less 1 ms: Node timers keep millisecond time and may fire up to 1 ms early by performance.now()
     if (causeCall && (!causeCall.ok || causeCall.gaveUp) && causeCall.end - causeCall.start >= TIMEOUT_MS - 1) {
       if (cause?.fault === 'late') result.afterGivingUp++;
@@ -172,7 +227,7 @@ export function describeKacoSoak(r: KacoSoakResult): string {
       .join(', ');
   return [
     `KACO ${r.transport}: ${r.calls} calls in ${r.seconds.toFixed(1)} s: ${r.ok} ok, ${r.wrongValues} wrong values, errors: ${list(r.errors)}`,
-    `  faults injected: ${list(r.faults)}; type text cut off at the timeout ${r.typeCutOff}; requests while a late frame the client had given up on was due ${r.afterGivingUp}; rig late ${r.rigLate}; other overlaps ${r.overlaps}, untyped ${r.untyped.length}`,
+    `  faults injected: ${list(r.faults)}; type text cut off at the timeout ${r.typeCutOff}; requests while a late frame the client had given up on was due ${r.afterGivingUp}; rig late ${r.rigLate}${r.rigExamples.length > 0 ? ` (${r.rigExamples.join('; ')})` : ''}; other overlaps ${r.overlaps}${r.overlapExamples.length > 0 ? ` (${r.overlapExamples.join('; ')})` : ''}; answered with another request's frame ${r.notOwnReply}${r.notOwnExamples.length > 0 ? ` (${r.notOwnExamples.join('; ')})` : ''}; untyped ${r.untyped.length}`,
     `  memory after warm-up ${(r.memoryWarm / 2 ** 20).toFixed(1)} MB, at the end ${(r.memoryEnd / 2 ** 20).toFixed(1)} MB`,
   ].join('\n');
 }
