@@ -99,6 +99,8 @@ describe('security: message content never reaches a shell, a file path or the wi
   const reports: Msg[] = [];
   let targets: string[] = [];
   let sent = 0;
+  /** the _msgid of every message a target ended, with done() or done(err) */
+  const ended = new Set<string>();
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'solar-bus-hostile-'));
@@ -119,8 +121,13 @@ describe('security: message content never reaches a shell, a file path or the wi
     // a second command node whose table knows one code only: 10 = rest
     flow.push({ id: 'n-xw-command-10', z: 'soak', type: 'xw-command', name: 'only code 10', inverters: ['xw10', 'xw11', 'xw12'], codes: [{ code: 10, command: 'rest' }], deadline: 5, wires: [['out-cmd-10']] });
     flow.push({ id: 'out-cmd-10', z: 'soak', type: 'helper' });
+    targets = flow.filter((n) => n.z === 'soak' && n.type !== 'helper' && !String(n.id).startsWith('ended-')).map((n) => String(n.id));
+    // the messages the targets ended: a complete node (done() without an error) and a catch node (done(err)) over all of
+    // them; every message sent has its own _msgid (the test helper registers a core node once per flow node, so one of each)
+    flow.push({ id: 'ended-ok', z: 'soak', type: 'complete', scope: targets, uncaught: false, wires: [['ended-ok-out']] }, { id: 'ended-ok-out', z: 'soak', type: 'helper' });
+    flow.push({ id: 'ended-err', z: 'soak', type: 'catch', scope: targets, uncaught: false, wires: [['ended-err-out']] }, { id: 'ended-err-out', z: 'soak', type: 'helper' });
     await helper.load(types.map((t) => t.module), flow as FlowNodes);
-    targets = flow.filter((n) => n.z === 'soak' && n.type !== 'helper').map((n) => n.id);
+    for (const id of ['ended-ok-out', 'ended-err-out']) helper.getNode(id)?.on('input', (m: unknown) => ended.add(String((m as Msg)._msgid)));
     for (const id of targets) {
       const node = helper.getNode(id);
       errors.set(id, []);
@@ -133,15 +140,21 @@ describe('security: message content never reaches a shell, a file path or the wi
 
     recorder.install();
     try {
+      const expected: string[] = [];
       for (const msg of hostileMessages()) {
         for (const id of targets) {
-          helper.getNode(id)?.receive(JSON.parse(JSON.stringify(msg)) as Msg);
+          const copy = { ...(JSON.parse(JSON.stringify(msg)) as Msg), _msgid: `hostile-${sent}` };
+          expected.push(copy._msgid as string);
+          helper.getNode(id)?.receive(copy);
           sent++;
         }
         await sleep(20);
       }
-      // what the hostile messages set going (polls, cycles) runs to its end
-      await sleep(3000);
+      // what the hostile messages set going (polls, cycles) runs to its end: every node ends every message it was given
+      const until = Date.now() + 30000;
+      while (expected.some((e) => !ended.has(e)) && Date.now() < until) await sleep(20);
+      const open = expected.filter((e) => !ended.has(e)).map((e) => `${targets[Number(e.slice('hostile-'.length)) % targets.length]} ${e}`);
+      assert.deepEqual(open, [], 'messages a node never ended (neither done() nor done(err))');
     } finally {
       recorder.uninstall();
     }
@@ -204,8 +217,11 @@ describe('security: message content never reaches a shell, a file path or the wi
   it('refuses a code of the default table that this node’s own table lacks, runs the one it has', async () => {
     const node = helper.getNode('n-xw-command-10');
     const before = errors.get('n-xw-command-10')?.length ?? 0;
-    node?.receive({ payload: 0 });
-    await sleep(300);
+    node?.receive({ payload: 0, _msgid: 'code-0' });
+    // ended (refused) is the barrier: what the node does with a message comes before its done(err)
+    const refusedBy = Date.now() + 10000;
+    while (!ended.has('code-0') && Date.now() < refusedBy) await sleep(10);
+    assert.ok(ended.has('code-0'), 'code 0 ended');
     const refusal = (errors.get('n-xw-command-10') ?? []).slice(before);
     assert.equal(refusal.length, 1);
     assert.match(refusal[0], /unknown control code 0.*10 rest/);
