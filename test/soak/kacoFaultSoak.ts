@@ -115,6 +115,7 @@ export async function runKacoFaultSoak(transport: 'pty' | 'tcp', calls: number, 
           if (result.untyped.length < 20) result.untyped.push(String((err as Error)?.stack ?? err));
           result.errors.untyped = (result.errors.untyped ?? 0) + 1;
         } else result.errors[kind] = (result.errors[kind] ?? 0) + 1;
+        call.error = `${kind ?? 'untyped'}: ${String((err as Error)?.message ?? err).slice(0, 120)}`;
       }
       call.end = performance.now();
       if (call.ok && !call.gaveUp) judgeOwnReply(sim, result, call, address, dropped);
@@ -139,6 +140,8 @@ export interface CallWindow {
   ok: boolean;
   /** answered with the values but stopped waiting for the rest of the frame at the timeout */
   gaveUp?: boolean;
+  /** how it failed, when it did (kind: message), for the report */
+  error?: string;
   /** answered with another request's frame: 'rig' when the simulator wrote that frame late, else 'bug' */
   stray?: 'rig' | 'bug';
 }
@@ -210,7 +213,15 @@ function foldRequests(sim: KacoSim, result: KacoSoakResult, calls: CallWindow[],
       }
     } else {
       result.overlaps++;
-      if (result.overlapExamples.length < 5) result.overlapExamples.push(`request to ${reqs[i].address} at ${reqs[i].arrivedAt.toFixed(1)} while the reply to ${cause?.address ?? '?'} (fault ${cause?.fault ?? 'none'}, answered ${causeCall?.ok ?? '?'}, its call took ${causeCall ? (causeCall.end - causeCall.start).toFixed(0) : '?'} ms) was due until ${cause?.doneBy?.toFixed(1) ?? '?'}`);
+      if (result.overlapExamples.length < 5) {
+        // the frame before it on the line, and how the cause's call ended: what the client saw
+        const before = j > 0 ? reqs[j - 1] : undefined;
+        const ended = causeCall ? (causeCall.ok ? 'answered' : `failed (${causeCall.error ?? '?'})`) : '?';
+        const prior = before && cause ? `; the request before it, to ${before.address}, fault ${before.fault ?? 'none'}, replied ${before.repliedAt === null ? 'never' : `${(before.repliedAt - cause.arrivedAt).toFixed(1)} ms after it arrived`}` : '';
+        result.overlapExamples.push(
+          `request to ${reqs[i].address} at ${reqs[i].arrivedAt.toFixed(1)} while the reply to ${cause?.address ?? '?'} (fault ${cause?.fault ?? 'none'}, its call ${ended} after ${causeCall ? (causeCall.end - causeCall.start).toFixed(0) : '?'} ms, its first bytes written ${cause && cause.repliedAt !== null ? (cause.repliedAt - cause.arrivedAt).toFixed(1) : '?'} ms after it arrived) was due until ${cause?.doneBy?.toFixed(1) ?? '?'}${prior}`,
+        );
+      }
     }
   }
   // keep the last few: a late reply may still be due
