@@ -47,7 +47,8 @@ export interface BusRequest<T> {
    * the line quiet until this many ms after the request went out, so a reply still on its way
    * arrives between transactions and is discarded as stale — instead of being taken for the
    * answer to the next request, or running into it on the wire. For protocols whose replies do
-   * not say which request they answer (Modbus RTU).
+   * not say which request they answer (Modbus RTU), and for any whose client may end an exchange
+   * before the reply's last byte (KACO's early refusal of a garbled frame: its response time).
    */
   lateReplyGuardMs?: number;
   /**

@@ -164,6 +164,10 @@ export class KacoClient {
       probe: opts.probe,
       timeoutMs: this.options.timeoutMs,
       pauseAfterMs: this.options.pauseAfterMs,
+      // a frame refused before its end (the early refusal below) may still be arriving, its tail
+      // after a pause inside it: the line stays quiet for the rest of the response window, as if
+      // the request had timed out (found by the KACO fault soak: the next request met that tail)
+      lateReplyGuardMs: this.options.timeoutMs,
       retries: this.options.retries,
       coalesceKey: `${unit}:${command}${subInverter ? ':sub' : ''}`,
       run: (ctx) => this.transact(ctx, bytes, expect, unit),
@@ -198,7 +202,7 @@ export class KacoClient {
         if (!sent) return; // whatever came before our request is not its answer
         const reply = extractor.push(chunk);
         if (reply) return finish(() => resolve(reply));
-        // known bad already: no need to sit out the response time (the bus's pause still follows)
+        // known bad already: the caller hears it now; the bus keeps the line quiet for the rest of the window
         const refusal = extractor.refusal;
         if (refusal) finish(() => reject(outcomeError({ kind: 'rejected', ...refusal }, expect, ctx.timeoutMs, unit)));
       });

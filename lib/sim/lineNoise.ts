@@ -37,12 +37,17 @@ export interface LineNoiseCounts {
   lateDropped: number;
 }
 
+/** Garbled replies kept for the soak to look back on: a few exchanges' worth. */
+const GARBLED_KEPT = 32;
+
 export class NoisyLink extends EventEmitter implements Link {
   readonly counts: LineNoiseCounts = { exchanges: 0, garbled: 0, late: 0, lateDelivered: 0, lateDropped: 0 };
   private fault: LineFault | null = null;
   /** bytes of the current reply seen so far (garbling spares the unit and function bytes) */
   private offset = 0;
   private held: Buffer[] | undefined;
+  /** the bytes of the last garbled replies as delivered, the current one last and still growing */
+  private readonly garbledKept: Buffer[][] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -89,6 +94,10 @@ export class NoisyLink extends EventEmitter implements Link {
     this.offset = 0;
     this.held = undefined;
     if (this.fault) this.counts[this.fault]++;
+    if (this.fault === 'garbled') {
+      this.garbledKept.push([]);
+      if (this.garbledKept.length > GARBLED_KEPT) this.garbledKept.shift();
+    }
     if (this.fault === 'late') {
       const held: Buffer[] = [];
       this.held = held;
@@ -114,9 +123,21 @@ export class NoisyLink extends EventEmitter implements Link {
       this.held.push(chunk);
       return;
     }
-    if (this.fault === 'garbled') chunk = this.garble(chunk);
+    if (this.fault === 'garbled') {
+      chunk = this.garble(chunk);
+      this.garbledKept[this.garbledKept.length - 1]?.push(chunk);
+    }
     this.offset += chunk.length;
     this.emit('data', chunk);
+  }
+
+  /**
+   * The last garbled replies exactly as this link delivered them, newest last. Noise can leave a
+   * frame whose check still holds (a CRC-16 matches 1 in 65,536 random changes): a value that
+   * came from one of these was made by the line, not taken from another request's reply.
+   */
+  garbledReplies(): Buffer[] {
+    return this.garbledKept.map((chunks) => Buffer.concat(chunks));
   }
 
   /** noise over the reply after its unit and function bytes; at least one byte changes */

@@ -25,6 +25,10 @@ describe('example 5, peak shaving, against the XW simulator (e2e)', function () 
   let fleet: SimFleet;
   const reports: { at: number; report: Report }[] = [];
   const failures: unknown[] = [];
+  /** when each poll message reached the peak-shaving node: each is a chance to command */
+  const readings: number[] = [];
+  /** when each command reached xw-command */
+  const commandsSent: number[] = [];
   const MIN_GAP_S = 3;
 
   before(async function () {
@@ -51,6 +55,8 @@ describe('example 5, peak shaving, against the XW simulator (e2e)', function () 
     };
     on('peak.debug', (msg) => reports.push({ at: Date.now(), report: msg.payload as Report }));
     on('peak.debug.err', (msg) => failures.push(msg.error));
+    on('peak.decide', () => readings.push(Date.now()));
+    on('peak.cmd', () => commandsSent.push(Date.now()));
   });
 
   after(async function () {
@@ -76,9 +82,16 @@ describe('example 5, peak shaving, against the XW simulator (e2e)', function () 
     const xw = fleet.xw;
     assert.ok(xw);
     if (reports.length === 3) for (const unit of xw.units) assert.deepEqual(xw.device.readHolding(unit, 73, 1), [0], `unit ${unit} not selling after stop-sell`);
-    // the battery recovers above its minimum + hysteresis; no new command within the gap after the stop
-    await new Promise((r) => setTimeout(r, 1000));
-    const next = reports[3];
-    if (next) assert.ok(next.at - stopAt >= MIN_GAP_S * 1000 - 1000, `a command ${next.at - stopAt} ms after the stop`);
+    // the battery recovers above its minimum + hysteresis; no new command within the gap after the
+    // stop: the node decides on every poll message, so two of them after the stop (both inside the
+    // 3 s gap at one poll a second) are the chances it had to send one too soon
+    const stopSentAt = commandsSent[2];
+    assert.ok(stopSentAt !== undefined && stopSentAt <= stopAt, 'the stop went to xw-command before its report came');
+    const seenAtStop = readings.filter((at) => at <= stopSentAt).length;
+    // the third poll message after the stop: the node has decided on the two before it (its sends are queued in order)
+    while (readings.length < seenAtStop + 3 && Date.now() < end + 10000) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(readings.length >= seenAtStop + 3, `poll messages after the stop: ${readings.length - seenAtStop}`);
+    const soon = commandsSent.slice(3).filter((at) => at - stopSentAt < MIN_GAP_S * 1000);
+    assert.deepEqual(soon.map((at) => `${at - stopSentAt} ms after the stop`), [], 'a command inside the minimum gap');
   });
 });

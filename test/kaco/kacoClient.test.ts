@@ -3,6 +3,7 @@ import type { Bus } from '../../lib/bus/bus';
 import { ProtocolError, TransportError } from '../../lib/bus/errors';
 import { KacoClient } from '../../lib/kaco/kacoClient';
 import { KacoSim } from '../../lib/sim/kacoSim';
+import { JumpScheduler } from '../support/jumpScheduler';
 import { waitFor } from '../support/waitFor';
 import { TRANSPORTS, openBus } from './simBus';
 
@@ -66,15 +67,31 @@ for (const { name, endpoint } of TRANSPORTS) {
       assert.deepEqual((await client.readMeasurements(1)).fields, sim.snapshot(1).measurements);
     });
 
-    it('refuses a garbled reply as soon as its bytes show it, not at the end of the response time', async () => {
-      // a response time far beyond this test's own timeout: only an early refusal lets it pass
+    it('refuses a garbled reply as soon as its bytes show it, and keeps the line quiet for the rest of the response time', async () => {
+      // a response time far beyond this test's own timeout: only an early refusal lets the caller
+      // hear in time; the bus runs on a clock the test jumps over the line guard that follows
+      await bus.close();
+      const jump = new JumpScheduler();
+      bus = await openBus(sim, jump);
       const patient = new KacoClient(bus, { owner: 'patient', timeoutMs: 60000, pauseAfterMs: 30 });
-      for (const [address, command] of [[1, '0'], [2, '0'], [1, '3'], [2, '3']] as const) {
+      const cases = [[1, '0'], [2, '0'], [1, '3'], [2, '3']] as const;
+      for (const [address, command] of cases) {
         sim.injectFault('garbled', { address, command, count: 1 });
-        const started = performance.now();
+        const started = jump.now();
         const err = await rejection(command === '0' ? patient.readMeasurements(address) : patient.readYield(address));
         assert.match(err.message, /garbled in transit/, `inverter ${address} command ${command}: ${err.message}`);
-        assert.ok(performance.now() - started < 60000, 'refused before the response time ran out');
+        assert.ok(jump.now() - started < 60000, 'refused before the response time ran out');
+        // the next request waits for the end of the refused request's window: the frame's rest may still come
+        const sentBefore = sim.requests.length;
+        const next = patient.readType(address, { deadlineMs: 120000 });
+        await waitFor(() => bus.phase === 'silence', 5000, 'the bus waiting out the line guard');
+        assert.equal(sim.requests.length, sentBefore, 'nothing sent inside the refused request\'s window');
+        while (bus.phase === 'silence') {
+          assert.ok(jump.jumpToNext(), 'the guard is a timer on the bus clock');
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        assert.ok(jump.now() - started >= 60000, `the next request went ${Math.round(jump.now() - started)} ms after the refused one, inside its 60 s window`);
+        assert.equal(await next, sim.snapshot(address).type);
       }
       assert.deepEqual((await patient.readMeasurements(1)).fields, sim.snapshot(1).measurements);
     });

@@ -17,6 +17,7 @@ import type { Link } from '../../lib/bus/link';
 import { Priority } from '../../lib/bus/priority';
 import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
 import { modbusClientFor, type ModbusCallOptions } from '../../lib/modbus/modbusClient';
+import crc16 from 'modbus-serial/utils/crc16';
 import { NoisyLink } from '../../lib/sim/lineNoise';
 import type { ModbusFault, RequestRecord } from '../../lib/sim/modbusSlave';
 import { startRemoteSlave, type RemoteSlave } from '../../lib/sim/remoteSlave';
@@ -52,6 +53,14 @@ export interface FaultSoakResult {
    * simulator answered it, so each is tied to its own rig timing, not to the run's
    */
   wrongOrigins: string[];
+  /**
+   * calls answered with the registers of a reply the line noise garbled whose CRC still held (a
+   * CRC-16 collision): the link delivered exactly those bytes for that request, so the value was
+   * made on the line, not taken from another request; no RTU master can tell such a frame from a
+   * good one. Counted apart from wrong values, never as one of them.
+   */
+  noiseCollisions: number;
+  noiseExamples: string[];
   /** typed errors by kind (TransportError kind, exception_<code>, protocol) */
   errors: Record<string, number>;
   /** errors that were not TransportError / ModbusException / ProtocolError */
@@ -166,6 +175,8 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
     wrongValues: 0,
     wrongExamples: [],
     wrongOrigins: [],
+    noiseCollisions: 0,
+    noiseExamples: [],
     errors: {},
     untyped: [],
     neverEnded: 0,
@@ -222,11 +233,14 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
   let settled = 0;
   const outstanding = new Set<Promise<string>>();
   /** resolves with the error kind, or 'ok' */
-  const account = (promise: Promise<number[] | void>, expected: number[] | null, what: string): Promise<string> => {
+  const account = (promise: Promise<number[] | void>, expected: number[] | null, what: string, unit?: number): Promise<string> => {
     result.calls++;
     const tracked = promise.then(
       (values): string => {
-        if (expected && JSON.stringify(values) !== JSON.stringify(expected)) {
+        if (expected && JSON.stringify(values) !== JSON.stringify(expected) && noisy && unit !== undefined && Array.isArray(values) && madeByLineNoise(noisy.garbledReplies(), unit, values)) {
+          result.noiseCollisions++;
+          if (result.noiseExamples.length < 5) result.noiseExamples.push(`${what}: got ${JSON.stringify(values).slice(0, 60)}`);
+        } else if (expected && JSON.stringify(values) !== JSON.stringify(expected)) {
           result.wrongValues++;
           if (result.wrongExamples.length < 5) result.wrongExamples.push(`${what}: got ${JSON.stringify(values)?.slice(0, 60)}`);
           if (Array.isArray(values) && values.length > 0) wrongPending.push({ what, detectedAt: performance.now(), unit: values[0] >> 8, address: values[0] & 0xff, count: values.length });
@@ -256,7 +270,7 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
     const unit = pick(UNITS);
     const at = address ?? Math.floor(random() * (MAPPED - count));
     const expected = at + count <= MAPPED ? Array.from({ length: count }, (_, i) => registerValue(unit, at + i)) : null;
-    return account(client.readHoldingRegisters(unit, at, count, { owner, priority, ...extra }), expected, `read ${unit}/${at}/${count}`);
+    return account(client.readHoldingRegisters(unit, at, count, { owner, priority, ...extra }), expected, `read ${unit}/${at}/${count}`, unit);
   };
   const write = (): Promise<string> => {
     const unit = pick(UNITS);
@@ -401,6 +415,19 @@ export function tieWrongValues(pending: WrongValue[], recent: FoldedRecord[], re
   }
 }
 
+/**
+ * The values are those of a garbled reply the noisy link delivered: a read-holding-registers
+ * frame from this unit, its byte count and CRC intact, holding exactly these registers.
+ */
+export function madeByLineNoise(garbled: readonly Buffer[], unit: number, values: readonly number[]): boolean {
+  const length = 3 + 2 * values.length + 2;
+  return garbled.some((frame) => {
+    if (frame.length < length || frame[0] !== unit || frame[1] !== 3 || frame[2] !== 2 * values.length) return false;
+    if (crc16(frame.subarray(0, length - 2)) !== frame.readUInt16LE(length - 2)) return false;
+    return values.every((v, i) => frame.readUInt16BE(3 + 2 * i) === v);
+  });
+}
+
 /** the times the rig itself was later than the late-reply rule covers: the run proves nothing about the bus */
 export function rigStalls(r: FaultSoakResult): number {
   return r.simulatorStalls + r.relayStalls;
@@ -418,6 +445,7 @@ export function describeSoak(r: FaultSoakResult): string {
   return [
     `${r.transport}: ${r.calls} calls in ${r.seconds.toFixed(1)} s (${r.wireRequests} on the wire): ${r.ok} ok, ${r.wrongValues} wrong values, errors: ${errs}`,
     `  faults injected: ${faults}`,
+    `  line noise's CRC collisions (garbled replies whose CRC held) ${r.noiseCollisions}${r.noiseExamples.length > 0 ? ` (${r.noiseExamples.join('; ')})` : ''}`,
     ...r.wrongOrigins.map((o) => `  wrong value: ${o}`),
     `  simulator stalls ${r.simulatorStalls}, relay stalls ${r.relayStalls} (largest relay delay ${r.relayMaxMs.toFixed(1)} ms, records unmatched ${r.relayUnmatched}), overlaps ${r.overlaps} ${r.overlapExamples.join('; ')}, early ${r.earlyRequests}, max queue ${r.maxQueue}, never ended ${r.neverEnded}, untyped ${r.untyped.length}`,
     `  memory after warm-up ${(r.memoryWarm / 2 ** 20).toFixed(1)} MB, at the end ${(r.memoryEnd / 2 ** 20).toFixed(1)} MB; process CPU ${r.cpuMsPerCall.toFixed(3)} ms per call of this soak (every soak running beside it and the simulators included)`,

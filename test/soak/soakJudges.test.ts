@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { RequestRecord } from '../../lib/sim/modbusSlave';
 import type { KacoRequestRecord } from '../../lib/sim/kacoSim';
 import { judgeOwnReply, type CallWindow, type KacoSoakResult } from './kacoFaultSoak';
-import { tieWrongValues, type FaultSoakResult, type FoldedRecord, type WrongValue } from './faultSoak';
+import crc16 from 'modbus-serial/utils/crc16';
+import { madeByLineNoise, tieWrongValues, type FaultSoakResult, type FoldedRecord, type WrongValue } from './faultSoak';
 
 const record = (address: number, arrivedAt: number, repliedAt: number | null, fault: RequestRecord['fault'] = null): RequestRecord => ({
   unit: 10,
@@ -47,6 +48,30 @@ describe('soak: a wrong value tied to its own request', () => {
     tieWrongValues(pending, recent, r, 50, true);
     assert.equal(pending.length, 0);
     assert.match(r.wrongOrigins[0], /no longer hold/);
+  });
+});
+
+describe('soak: a value the line noise made (a garbled reply whose CRC held)', () => {
+  const frame = (unit: number, values: number[], goodCrc = true): Buffer => {
+    const f = Buffer.alloc(3 + 2 * values.length + 2);
+    f[0] = unit;
+    f[1] = 3;
+    f[2] = 2 * values.length;
+    values.forEach((v, i) => f.writeUInt16BE(v, 3 + 2 * i));
+    f.writeUInt16LE(crc16(f.subarray(0, -2)) ^ (goodCrc ? 0 : 1), f.length - 2);
+    return f;
+  };
+
+  it('is a garbled frame from that unit whose CRC holds and whose registers are the values', () => {
+    assert.ok(madeByLineNoise([frame(7, [1]), frame(10, [0x3617, 0x1b18])], 10, [0x3617, 0x1b18]));
+  });
+
+  it('is not when the CRC fails, the unit or count differ, or the registers are others: another request\'s reply stays a wrong value', () => {
+    assert.ok(!madeByLineNoise([frame(10, [0x3617, 0x1b18], false)], 10, [0x3617, 0x1b18]), 'CRC failed: the bus could not have taken it');
+    assert.ok(!madeByLineNoise([frame(11, [0x3617, 0x1b18])], 10, [0x3617, 0x1b18]), 'another unit');
+    assert.ok(!madeByLineNoise([frame(10, [0x3617, 0x1b18, 1])], 10, [0x3617, 0x1b18]), 'another count');
+    assert.ok(!madeByLineNoise([frame(10, [0x0a17, 0x0a18])], 10, [0x3617, 0x1b18]), 'other registers');
+    assert.ok(!madeByLineNoise([], 10, [0x3617, 0x1b18]), 'nothing garbled');
   });
 });
 
