@@ -297,7 +297,7 @@ describe('the demo in a real browser (e2e)', function () {
       assert.deepEqual(errors, [], 'console errors on the dashboard');
     });
 
-    it('standby asks first; cancelling sends nothing', async function () {
+    it('standby asks first; cancelling says so and sends nothing', async function () {
       const xw = demo.fleet.xw;
       assert.ok(xw);
       const writesBefore = xw.units.map((u) => xw.sim.writeCount(u));
@@ -307,7 +307,8 @@ describe('the demo in a real browser (e2e)', function () {
       await page.getByText(/Put every XW unit in standby/).waitFor();
       await screenshot(page, 'dashboard-standby-confirmation');
       await cancel.click();
-      await sleep(1500);
+      // the flow says the cancel reached it and took the branch that sends nothing: a barrier, not a sleep
+      await page.locator('.nrdb-ui-group', { hasText: 'XW commands' }).first().getByText('standby cancelled: nothing sent').waitFor({ timeout: UI_WAIT_MS });
       assert.deepEqual(
         xw.units.map((u) => xw.sim.writeCount(u)),
         writesBefore,
