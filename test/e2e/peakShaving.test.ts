@@ -83,8 +83,8 @@ describe('example 5, peak shaving, against the XW simulator (e2e)', function () 
     assert.ok(xw);
     if (reports.length === 3) for (const unit of xw.units) assert.deepEqual(xw.device.readHolding(unit, 73, 1), [0], `unit ${unit} not selling after stop-sell`);
     // the battery recovers above its minimum + hysteresis; no new command within the gap after the
-    // stop: the node decides on every poll message, so two of them after the stop (both inside the
-    // 3 s gap at one poll a second) are the chances it had to send one too soon
+    // stop: the node decides on every poll message, and the poll messages after the stop (inside
+    // the 3 s gap at one poll a second) are the chances it had to send one too soon
     const stopSentAt = commandsSent[2];
     assert.ok(stopSentAt !== undefined && stopSentAt <= stopAt, 'the stop went to xw-command before its report came');
     const seenAtStop = readings.filter((at) => at <= stopSentAt).length;

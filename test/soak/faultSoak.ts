@@ -17,10 +17,10 @@ import type { Link } from '../../lib/bus/link';
 import { Priority } from '../../lib/bus/priority';
 import { FORMAT_8N1 } from '../../lib/bus/wireTiming';
 import { modbusClientFor, type ModbusCallOptions } from '../../lib/modbus/modbusClient';
-import crc16 from 'modbus-serial/utils/crc16';
 import { NoisyLink } from '../../lib/sim/lineNoise';
 import type { ModbusFault, RequestRecord } from '../../lib/sim/modbusSlave';
 import { startRemoteSlave, type RemoteSlave } from '../../lib/sim/remoteSlave';
+import { rtuCrcOk } from '../../lib/sim/rtuRequestReader';
 import { heapBytes } from './memory';
 import { RelayMatcher, WriteLoggingLink } from './writeLog';
 import { seededRandom } from './seededRandom';
@@ -237,10 +237,11 @@ export async function runFaultSoak(options: FaultSoakOptions): Promise<FaultSoak
     result.calls++;
     const tracked = promise.then(
       (values): string => {
-        if (expected && JSON.stringify(values) !== JSON.stringify(expected) && noisy && unit !== undefined && Array.isArray(values) && madeByLineNoise(noisy.garbledReplies(), unit, values)) {
+        const wrong = expected !== null && JSON.stringify(values) !== JSON.stringify(expected);
+        if (wrong && noisy && unit !== undefined && Array.isArray(values) && madeByLineNoise(noisy.garbledReplies(), unit, values)) {
           result.noiseCollisions++;
           if (result.noiseExamples.length < 5) result.noiseExamples.push(`${what}: got ${JSON.stringify(values).slice(0, 60)}`);
-        } else if (expected && JSON.stringify(values) !== JSON.stringify(expected)) {
+        } else if (wrong) {
           result.wrongValues++;
           if (result.wrongExamples.length < 5) result.wrongExamples.push(`${what}: got ${JSON.stringify(values)?.slice(0, 60)}`);
           if (Array.isArray(values) && values.length > 0) wrongPending.push({ what, detectedAt: performance.now(), unit: values[0] >> 8, address: values[0] & 0xff, count: values.length });
@@ -423,7 +424,7 @@ export function madeByLineNoise(garbled: readonly Buffer[], unit: number, values
   const length = 3 + 2 * values.length + 2;
   return garbled.some((frame) => {
     if (frame.length < length || frame[0] !== unit || frame[1] !== 3 || frame[2] !== 2 * values.length) return false;
-    if (crc16(frame.subarray(0, length - 2)) !== frame.readUInt16LE(length - 2)) return false;
+    if (!rtuCrcOk(frame.subarray(0, length))) return false;
     return values.every((v, i) => frame.readUInt16BE(3 + 2 * i) === v);
   });
 }

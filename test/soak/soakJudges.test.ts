@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { RequestRecord } from '../../lib/sim/modbusSlave';
 import type { KacoRequestRecord } from '../../lib/sim/kacoSim';
 import { judgeOwnReply, type CallWindow, type KacoSoakResult } from './kacoFaultSoak';
-import crc16 from 'modbus-serial/utils/crc16';
+import { rtuFrame } from '../../lib/sim/rtuRequestReader';
 import { madeByLineNoise, tieWrongValues, type FaultSoakResult, type FoldedRecord, type WrongValue } from './faultSoak';
 
 const record = (address: number, arrivedAt: number, repliedAt: number | null, fault: RequestRecord['fault'] = null): RequestRecord => ({
@@ -53,12 +53,12 @@ describe('soak: a wrong value tied to its own request', () => {
 
 describe('soak: a value the line noise made (a garbled reply whose CRC held)', () => {
   const frame = (unit: number, values: number[], goodCrc = true): Buffer => {
-    const f = Buffer.alloc(3 + 2 * values.length + 2);
-    f[0] = unit;
-    f[1] = 3;
-    f[2] = 2 * values.length;
-    values.forEach((v, i) => f.writeUInt16BE(v, 3 + 2 * i));
-    f.writeUInt16LE(crc16(f.subarray(0, -2)) ^ (goodCrc ? 0 : 1), f.length - 2);
+    const pdu = Buffer.alloc(2 + 2 * values.length);
+    pdu[0] = 3;
+    pdu[1] = 2 * values.length;
+    values.forEach((v, i) => pdu.writeUInt16BE(v, 2 + 2 * i));
+    const f = rtuFrame(unit, pdu);
+    if (!goodCrc) f[f.length - 2] ^= 1;
     return f;
   };
 
